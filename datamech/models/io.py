@@ -1,0 +1,172 @@
+"""Model files: TOML reading with strict keys, a small TOML writer, and the kind registry.
+
+Every model file has a ``[model]`` table with ``kind``.  Each family registers a reader
+(``dict -> model``) and a writer (``model -> dict``) with :func:`register_kind`;
+:func:`load` and :func:`save` dispatch on the kind.  Unknown keys are errors.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelError
+
+_READERS: dict[str, Callable[[dict[str, Any]], Any]] = {}
+_WRITERS: dict[type, tuple[str, Callable[[Any], dict[str, Any]]]] = {}
+
+
+def register_kind(kind: str, model_type: type, reader, writer) -> None:
+    """Make ``kind`` loadable and ``model_type`` savable."""
+    _READERS[kind] = reader
+    _WRITERS[model_type] = (kind, writer)
+
+
+def known_kinds() -> list[str]:
+    return sorted(_READERS)
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Parse a TOML file; unreadable or malformed files raise ``ModelError`` naming the file."""
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ModelError("file", f"{p} does not exist") from None
+    except IsADirectoryError:
+        raise ModelError("file", f"{p} is a directory, not a model file") from None
+    except PermissionError:
+        raise ModelError("file", f"{p} cannot be read (permission denied)") from None
+    except UnicodeDecodeError:
+        raise ModelError("file", f"{p} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ModelError("file", f"{p} is not valid TOML ({exc})") from None
+
+
+def check_keys(
+    table: Mapping[str, Any], where: str, allowed: Iterable[str], required: Iterable[str] = ()
+) -> None:
+    """Raise ``ModelError`` for unknown or missing keys of ``table`` (called ``where``)."""
+    if not isinstance(table, Mapping):
+        raise ModelError(where, f"must be a table, got {type(table).__name__}")
+    allowed = set(allowed)
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ModelError(
+            f"{where}.{unknown[0]}",
+            f"unknown key (allowed: {', '.join(sorted(allowed))})",
+        )
+    for key in required:
+        if key not in table:
+            raise ModelError(f"{where}.{key}", "is required")
+
+
+def load(path: str | Path):
+    """Read a model file of any kind and return the kind's model object.
+
+    >>> import datamech as dm
+    >>> m = dm.load("examples/models/chain_model2.toml")  # doctest: +SKIP
+    """
+    data = read_toml(path)
+    return from_dict(data)
+
+
+def from_dict(data: Mapping[str, Any]):
+    """Build a model from an already-parsed model-file dictionary."""
+    if "model" not in data or not isinstance(data["model"], Mapping):
+        raise ModelError("model", "the file needs a [model] table with a 'kind'")
+    kind = data["model"].get("kind")
+    if kind is None:
+        raise ModelError("model.kind", "is required")
+    _ensure_registered()
+    if kind not in _READERS:
+        raise ModelError("model.kind", f"unknown kind {kind!r} (known: {', '.join(known_kinds())})")
+    return _READERS[kind](dict(data))
+
+
+def to_dict(model) -> dict[str, Any]:
+    """The model-file dictionary of ``model`` (inverse of :func:`from_dict`)."""
+    _ensure_registered()
+    for typ, (_kind, writer) in _WRITERS.items():
+        if isinstance(model, typ):
+            return writer(model)
+    raise TypeError(f"no model-file writer for {type(model).__name__}")
+
+
+def save(model, path: str | Path) -> Path:
+    """Write ``model`` as a TOML model file that :func:`load` reads back."""
+    p = Path(path)
+    p.write_text(dumps_toml(to_dict(model)))
+    return p
+
+
+def _ensure_registered() -> None:
+    # Importing the family model modules registers their kinds.
+    from . import chain  # noqa: F401
+
+
+# ---------------------------------------------------------------- TOML writing
+def _scalar(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Fraction):
+        return str(v.numerator) if v.denominator == 1 else f'"{v}"'
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if hasattr(v, "item"):  # numpy scalar
+        return _scalar(v.item())
+    raise TypeError(f"cannot write {v!r} to TOML")
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
+    if isinstance(v, (list, tuple)):
+        if v and isinstance(v[0], (list, tuple)):
+            return "[\n" + "".join(f"  {_value(row)},\n" for row in v) + "]"
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    return _scalar(v)
+
+
+def dumps_toml(data: Mapping[str, Any]) -> str:
+    """Serialize nested dicts (tables, arrays of tables, scalars, nested lists) to TOML."""
+    lines: list[str] = []
+
+    def emit(table: Mapping[str, Any], prefix: str) -> None:
+        subtables = []
+        for k, v in table.items():
+            if isinstance(v, Mapping):
+                subtables.append((k, v, False))
+            elif isinstance(v, list) and v and all(isinstance(x, Mapping) for x in v):
+                subtables.append((k, v, True))
+            else:
+                lines.append(f"{k} = {_value(v)}")
+        for k, v, is_array in subtables:
+            name = f"{prefix}.{k}" if prefix else k
+            if is_array:
+                for item in v:
+                    lines.append("")
+                    lines.append(f"[[{name}]]")
+                    emit(item, name)
+            else:
+                lines.append("")
+                lines.append(f"[{name}]")
+                emit(v, name)
+
+    emit(data, "")
+    return "\n".join(lines).lstrip("\n") + "\n"

@@ -1,0 +1,116 @@
+"""Pieces shared by every chain solver: arithmetic views, tie rules, acceptance.
+
+Arithmetic is either float64 or exact (numpy object arrays of ``Fraction``).  In float
+mode two numbers within ``tol * max(1, |x|)`` of each other are treated as equal: a
+seller's candidate prices whose gains are that close are tied (the tie rule picks one),
+and a buyer whose threshold is that close below the price accepts.  ``tol = 0`` gives raw
+floating-point comparisons, i.e. the paper's numpy ``argmax`` semantics, where rounding
+noise decides near-ties.  Exact mode always compares exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from ...errors import ModelError
+from ...models.chain import ChainModel
+
+TIE_RULES = ("first", "low", "high")
+DEFAULT_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class Arithmetic:
+    """How numbers are compared: ``exact`` (Fractions) or floats with tolerance ``tol``."""
+
+    exact: bool
+    tol: float
+
+    def zeros(self, shape) -> np.ndarray:
+        if self.exact:
+            return np.full(shape, Fraction(0), dtype=object)
+        return np.zeros(shape)
+
+    def slack(self, x: np.ndarray | float) -> np.ndarray | float:
+        """Absolute tolerance at magnitude x: tol * max(1, |x|) (0 in exact mode)."""
+        if self.exact or self.tol == 0:
+            return 0
+        return self.tol * np.maximum(1.0, np.abs(x))
+
+    def geq(self, a, b):
+        """a >= b up to tolerance (elementwise, broadcasting)."""
+        if self.exact or self.tol == 0:
+            return a >= b
+        return a >= b - self.slack(b)
+
+
+def arithmetic(exact: bool, tol: float | None) -> Arithmetic:
+    """Validate solver options and return the arithmetic they select."""
+    if exact:
+        return Arithmetic(True, 0.0)
+    if tol is None:
+        tol = DEFAULT_TOL
+    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0:
+        raise ModelError("solver.tol", f"must be a number >= 0, got {tol!r}")
+    return Arithmetic(False, float(tol))
+
+
+def check_tie_rule(rule: str) -> str:
+    if rule not in TIE_RULES:
+        raise ModelError(
+            "solver.tie_break", f"unknown tie rule {rule!r} (known: {', '.join(TIE_RULES)})"
+        )
+    return rule
+
+
+def model_arrays(model: ChainModel, ar: Arithmetic):
+    """(values, list of Q_1..Q_n, reallocation t) in the arithmetic's number type."""
+    if ar.exact:
+        d = model.exact()
+    else:
+        d = model.floats()
+    trans = d["transition"]
+    Qs = [trans[i] if trans.ndim == 3 else trans for i in range(model.n)]
+    return d["values"], Qs, d["reallocation"]
+
+
+def choose_prices(V: np.ndarray, prices: np.ndarray, rule: str, ar: Arithmetic):
+    """Pick one maximizing candidate per row of V (rows: seller values, cols: candidates).
+
+    Candidates are in grid-index order (the paper's order).  Rules, among the candidates
+    whose gain is maximal (up to tolerance): ``first`` the first in grid order (numpy
+    ``argmax`` semantics when tol = 0), ``low`` the lowest price, ``high`` the highest.
+
+    Returns (column index per row, boolean per row: did two or more distinct prices tie).
+    """
+    vmax = V.max(axis=1)
+    if ar.exact or ar.tol == 0:
+        window = V >= vmax[:, None]
+    else:
+        window = V >= (vmax - ar.slack(vmax))[:, None]
+    P = np.broadcast_to(prices[None, :], V.shape)
+    if ar.exact:
+        hi = np.where(window, P, Fraction(-(10**300))).max(axis=1)
+        lo = np.where(window, P, Fraction(10**300)).min(axis=1)
+    else:
+        hi = np.where(window, P, -np.inf).max(axis=1)
+        lo = np.where(window, P, np.inf).min(axis=1)
+    if rule == "first":
+        idx = np.argmax(window, axis=1)
+    elif rule == "low":
+        idx = np.argmax(window & (P == lo[:, None]), axis=1)
+    else:
+        idx = np.argmax(window & (P == hi[:, None]), axis=1)
+    if ar.exact:
+        tied = hi > lo
+    else:
+        tied = (hi - lo) > ar.slack(hi)
+    return idx, np.asarray(tied, dtype=bool)
+
+
+def acceptance(u_next: np.ndarray, p: np.ndarray, ar: Arithmetic) -> np.ndarray:
+    """A[k, l] = 1{u_next[l] >= p[k]}: buyer with value w_l accepts seller w_k's price."""
+    return ar.geq(u_next[None, :], p[:, None])

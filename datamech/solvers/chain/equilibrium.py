@@ -1,0 +1,153 @@
+"""Exact sequential equilibria of the resale chain (Eq. 9), fast or by the reference.
+
+>>> from datamech.models.chain import paper_model
+>>> from datamech.solvers.chain import solve_equilibrium
+>>> res = solve_equilibrium(paper_model(2, n=5, mechanism="AVE"), tol=0)  # paper's rule
+>>> round(float(res.social_welfare), 3), round(float(res.transaction_volume), 3)
+(0.474, 3.053)
+>>> ex = solve_equilibrium(paper_model(2, n=5, mechanism="AVE"), exact=True)  # exact ties
+>>> ex.social_welfare, ex.ties
+(Fraction(...), 4)
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from ...errors import ModelError
+from ...models.chain import ChainModel
+from ...results import ResultMixin
+from .core import arithmetic, check_tie_rule, model_arrays
+from .fast import solve_fast
+from .metrics import compute_metrics
+from .reference import solve_reference
+
+METHODS = {"fast": solve_fast, "reference": solve_reference}
+
+
+@dataclass(frozen=True)
+class ChainEquilibrium(ResultMixin):
+    """An exact sequential equilibrium (Eq. 9) with its exact metrics.
+
+    ``thresholds[i, k]`` is u*(i, k) = s~_i(w_k) for players i = 0..n, ``prices[i, k]`` is
+    p*(i, k) = p~_i(w_k) for players i = 0..n-1, ``one_shot_revenue[i, k]`` is r*(i, k)
+    (Eq. 18).  ``ties`` counts (player, value) pairs where two or more distinct prices
+    were maximal; ``tie_break`` is the rule that chose among them.  Arrays hold Fractions
+    when ``exact`` is true.
+    """
+
+    status: str
+    social_welfare: float | Fraction
+    transaction_volume: float | Fraction
+    trade_success: np.ndarray
+    trade_success_conditional: np.ndarray
+    player_utility: np.ndarray
+    expected_value: np.ndarray
+    expected_payment: np.ndarray
+    transfers_received: np.ndarray
+    thresholds: np.ndarray
+    prices: np.ndarray
+    one_shot_revenue: np.ndarray
+    ties: int
+    tie_break: str
+    tol: float
+    exact: bool
+    solver: str
+    seconds: float
+    n: int
+    L: int
+    mechanism: dict
+    values: np.ndarray
+
+    _skip_fields = ()
+
+    def to_frame(self):
+        """Per-player table: value, payment, transfers, utility, and success of the trade in."""
+        import pandas as pd
+
+        succ = [None, *[float(x) for x in self.trade_success]]
+        return pd.DataFrame(
+            {
+                "player": range(self.n + 1),
+                "trade_success": succ,
+                "expected_value": [float(x) for x in self.expected_value],
+                "expected_payment": [float(x) for x in self.expected_payment],
+                "transfers_received": [float(x) for x in self.transfers_received],
+                "player_utility": [float(x) for x in self.player_utility],
+            }
+        )
+
+
+def solve_equilibrium(
+    model: ChainModel,
+    method: str = "fast",
+    tie_break: str = "first",
+    exact: bool = False,
+    tol: float | None = None,
+) -> ChainEquilibrium:
+    """Solve the chain for the sequential equilibrium of Eq. (9) and its exact metrics.
+
+    Parameters
+    ----------
+    model : ChainModel
+    method : {"fast", "reference"}
+        ``fast`` (default) is O(n^2 L^2); ``reference`` is Algorithms 1-3 as written,
+        O(n^2 L^4).  Both give the same equilibrium under the same tie rule.
+    tie_break : {"first", "low", "high"}
+        Among maximizing candidate prices: the first in grid-index order (the paper's
+        numpy ``argmax``), the lowest, or the highest price.  Buyers accept at equality.
+    exact : bool
+        Exact rational arithmetic (``fractions.Fraction``); float inputs are read as
+        the decimals they print as (0.2 is 1/5).
+    tol : float, optional
+        Float mode only: relative tolerance under which two gains tie and a threshold
+        equals a price (default 1e-9).  ``tol=0`` is raw floating point, the paper's
+        semantics, where rounding noise decides near-ties.
+
+    Returns
+    -------
+    ChainEquilibrium
+    """
+    if not isinstance(model, ChainModel):
+        raise ModelError("model", f"expected a ChainModel, got {type(model).__name__}")
+    if method not in METHODS:
+        raise ModelError(
+            "solver.method", f"unknown method {method!r} (known: {', '.join(METHODS)})"
+        )
+    check_tie_rule(tie_break)
+    if not isinstance(exact, bool):
+        raise ModelError("solver.exact", f"must be true or false, got {exact!r}")
+    ar = arithmetic(exact, tol)
+    W, Qs, T = model_arrays(model, ar)
+    t0 = time.perf_counter()
+    u, p, r, ties = METHODS[method](model, tie_break, ar, W, Qs, T)
+    seconds = time.perf_counter() - t0
+    met = compute_metrics(model, u, p, ar)
+    return ChainEquilibrium(
+        status="optimal",
+        social_welfare=met.social_welfare,
+        transaction_volume=met.transaction_volume,
+        trade_success=met.trade_success,
+        trade_success_conditional=met.trade_success_conditional,
+        player_utility=met.player_utility,
+        expected_value=met.expected_value,
+        expected_payment=met.expected_payment,
+        transfers_received=met.transfers_received,
+        thresholds=np.array(u),
+        prices=np.array(p),
+        one_shot_revenue=np.array(r),
+        ties=ties,
+        tie_break=tie_break,
+        tol=ar.tol,
+        exact=ar.exact,
+        solver=method,
+        seconds=seconds,
+        n=model.n,
+        L=model.L,
+        mechanism=dict(model.mechanism),
+        values=W,
+    )

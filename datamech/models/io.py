@@ -107,9 +107,24 @@ def save(model, path: str | Path) -> Path:
     return p
 
 
+# Model modules that register kinds on import; a new family adds its module here.
+FAMILY_MODULES = ("datamech.models.chain",)
+
+
 def _ensure_registered() -> None:
-    # Importing the family model modules registers their kinds.
-    from . import chain  # noqa: F401
+    import importlib
+
+    for name in FAMILY_MODULES:
+        importlib.import_module(name)
+
+
+def kind_of(model) -> str:
+    """The model-file kind of a model object."""
+    _ensure_registered()
+    for typ, (kind, _writer) in _WRITERS.items():
+        if isinstance(model, typ):
+            return kind
+    raise ModelError("model", f"{type(model).__name__} is not a datamech model")
 
 
 # ---------------------------------------------------------------- TOML writing

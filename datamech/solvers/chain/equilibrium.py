@@ -65,6 +65,24 @@ class ChainEquilibrium(ResultMixin):
 
     _skip_fields = ()
 
+    def format(self) -> str:
+        """A readable summary: headline figures and the per-player table."""
+        mech = ", ".join(f"{k}={v}" for k, v in self.mechanism.items() if k != "name")
+        mech = self.mechanism["name"] + (f" ({mech})" if mech else "")
+        arith = "exact rationals" if self.exact else f"float, tol={self.tol:g}"
+        lines = [
+            f"chain equilibrium: n = {self.n}, L = {self.L}, mechanism {mech}",
+            f"solver {self.solver} ({arith}), tie rule {self.tie_break!r}, "
+            f"seller ties {self.ties}, {self.seconds * 1e3:.1f} ms, status {self.status}",
+            f"social welfare      {float(self.social_welfare):.6g}"
+            + (f"  (= {self.social_welfare})" if self.exact else ""),
+            f"transaction volume  {float(self.transaction_volume):.6g}"
+            + (f"  (= {self.transaction_volume})" if self.exact else ""),
+            "",
+            self.to_frame().to_string(index=False, float_format=lambda x: f"{x:.6g}"),
+        ]
+        return "\n".join(lines)
+
     def to_frame(self):
         """Per-player table: value, payment, transfers, utility, and success of the trade in."""
         import pandas as pd

@@ -1,0 +1,1 @@
+"""The papers' tables and figures, rebuilt from models and solvers."""

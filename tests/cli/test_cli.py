@@ -1,0 +1,110 @@
+"""The datamech command, run as a user runs it (subprocess)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+EXAMPLES = "examples/models"
+
+
+def run(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "datamech.cli", *args], capture_output=True, text=True, cwd=cwd
+    )
+
+
+def test_solve_json_has_the_promised_keys():
+    res = run("solve", f"{EXAMPLES}/chain_model2.toml", "--json")
+    assert res.returncode == 0, res.stderr
+    d = json.loads(res.stdout)  # exactly one JSON object on stdout
+    for key in (
+        "status",
+        "social_welfare",
+        "transaction_volume",
+        "trade_success",
+        "player_utility",
+        "thresholds",
+        "prices",
+        "ties",
+        "tie_break",
+        "solver",
+        "seconds",
+    ):
+        assert key in d
+    assert d["status"] == "optimal"
+    assert len(d["trade_success"]) == 5 and len(d["player_utility"]) == 6
+    assert len(d["thresholds"]) == 6 and len(d["thresholds"][0]) == 11
+    assert len(d["prices"]) == 5
+    # the example file asks for the paper's rule: spec value 0.232 / 0.859
+    assert d["social_welfare"] == pytest.approx(0.232, abs=6e-4)
+    assert d["transaction_volume"] == pytest.approx(0.859, abs=6e-4)
+
+
+def test_solve_options_override_the_file():
+    res = run("solve", f"{EXAMPLES}/chain_model2.toml", "--json", "--exact", "--tie-break", "high")
+    d = json.loads(res.stdout)
+    assert d["tie_break"] == "high" and d["exact"] is True
+    assert d["social_welfare"] == pytest.approx(0.201, abs=6e-4)
+
+
+def test_solve_human_output_and_out_dir(tmp_path):
+    res = run("solve", f"{EXAMPLES}/chain_tbds.toml", "--out", str(tmp_path))
+    assert res.returncode == 0, res.stderr
+    assert "social welfare" in res.stdout and "227/96" in res.stdout
+    saved = json.loads((tmp_path / "result.json").read_text())
+    assert saved["social_welfare"] == pytest.approx(227 / 96)
+    assert (tmp_path / "result.csv").read_text().startswith("player,")
+
+
+def test_reproduce_table1_json():
+    res = run("reproduce", "table1", "--json")
+    assert res.returncode == 0, res.stderr
+    rows = json.loads(res.stdout)["rows"]
+    assert len(rows) == 8
+    by = {(r["model"], r["mechanism"]): r for r in rows}
+    for key in ((1, "RAW"), (2, "RAW"), (1, "AVE"), (2, "AVE"), (4, "AVE")):
+        r = by[key]
+        assert not r["social_welfare_outside_3std"], key
+        assert not r["transaction_volume_outside_3std"], key
+    assert by[(2, "RAW")]["paper_social_welfare"] == 0.232
+    for r in rows:
+        for k in ("model", "mechanism", "social_welfare", "transaction_volume"):
+            assert k in r
+
+
+def test_reproduce_table1_human():
+    res = run("reproduce", "table1")
+    assert res.returncode == 0
+    assert "Table 1" in res.stdout and "4.400±0.053" in res.stdout
+
+
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ("[model]\nkind = 'chain'\nn = 0\nvalues=[0]\ntransition=[[1]]\nstart=0\n", "n: must be"),
+        ("[model\n", "file:"),
+        (
+            "[model]\nkind = 'chain'\nn = 1\nvalues=[0,1]\ntransition=[[1,0],[0.5,0.4]]\nstart=0\n",
+            "transition: row 1",
+        ),
+    ],
+)
+def test_user_errors_are_one_line_exit_2(tmp_path, content, fragment):
+    p = tmp_path / "bad.toml"
+    p.write_text(content)
+    res = run("solve", str(p))
+    assert res.returncode == 2
+    assert res.stdout == ""
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in res.stderr
+    assert fragment in lines[0]
+
+
+def test_missing_file_and_bad_option(tmp_path):
+    res = run("solve", str(tmp_path / "nope.toml"))
+    assert res.returncode == 2 and "does not exist" in res.stderr
+    res = run("solve", f"{EXAMPLES}/chain_model2.toml", "--tie-break", "coin")
+    assert res.returncode == 2 and "solver.tie_break" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1

@@ -3,7 +3,8 @@
 from .core import DEFAULT_TOL, TIE_RULES
 from .equilibrium import METHODS, ChainEquilibrium, solve_equilibrium
 from .metrics import ChainMetrics, compute_metrics
-
+from .simulate import ChainSimulation, simulate
+from .verify import EquilibriumCheck, verify_equilibrium
 
 
 def solve_model(model, **options):
@@ -20,6 +21,10 @@ __all__ = [
     "TIE_RULES",
     "ChainEquilibrium",
     "ChainMetrics",
+    "ChainSimulation",
+    "EquilibriumCheck",
     "compute_metrics",
+    "simulate",
     "solve_equilibrium",
+    "verify_equilibrium",
 ]

@@ -227,3 +227,45 @@ def test_result_to_dict_is_json():
     assert d["social_welfare"] == pytest.approx(float(res.social_welfare))
     frame = res.to_frame()
     assert list(frame["player"]) == [0, 1, 2, 3]
+
+
+def enumerated_metrics(model, eq):
+    """E[U_i] and P(trade i) by summing over every valuation path (Eq. 2 read literally)."""
+    import itertools
+
+    n, L = model.n, model.L
+    d = model.exact()
+    W, T, start = d["values"], d["reallocation"], d["start"]
+    Q = [model.Q(i, exact=True) for i in range(1, n + 1)]
+    utility = [F(0)] * (n + 1)
+    success = [F(0)] * n
+    for k0 in range(L):
+        for path in itertools.product(range(L), repeat=n):
+            ks = (k0, *path)
+            prob = start[k0]
+            for i in range(1, n + 1):
+                prob *= Q[i - 1][ks[i - 1], ks[i]]
+            if prob == 0:
+                continue
+            y, paid = [1] + [0] * n, [F(0)] * (n + 1)
+            for i in range(1, n + 1):
+                price = eq.prices[i - 1][ks[i - 1]]
+                if y[i - 1] and eq.thresholds[i][ks[i]] >= price:
+                    y[i], paid[i] = 1, price
+            u = [W[ks[0]]] + [(W[ks[i]] - paid[i]) * y[i] for i in range(1, n + 1)]
+            for i in range(1, n + 1):
+                for j in range(i):
+                    u[j] += T[i - 1, j] * paid[i]
+                success[i - 1] += prob * y[i]
+            for j in range(n + 1):
+                utility[j] += prob * u[j]
+    return utility, success
+
+
+@given(chain_models(max_n=3, max_L=4))
+def test_exact_metrics_equal_path_enumeration(model):
+    eq = solve_equilibrium(model, exact=True)
+    utility, success = enumerated_metrics(model, eq)
+    assert eq.player_utility.tolist() == utility
+    assert eq.trade_success.tolist() == success
+    assert eq.social_welfare == sum(utility)

@@ -283,3 +283,14 @@ def test_compare_needs_a_matching_equilibrium(small):
     assert info.value.field == "equilibrium"
     with pytest.raises(ModelError):
         sim.compare({"thresholds": eq.thresholds})
+
+
+def test_per_trade_point_masses_each_trade_uses_its_own_table():
+    # v_0 = 0 -> v_1 = 2 -> v_2 = 0 -> v_3 = 2 -> v_4 = 1, every step certain: the
+    # simulation must equal the exact metrics exactly (a table shared by mistake would not)
+    to = lambda j: [[F(int(c == j)) for c in range(3)] for _ in range(3)]  # noqa: E731
+    model = create(4, [0, 1, 2], transitions=[to(2), to(0), to(2), to(1)], start=0, mechanism="AVE")
+    eq = solve_equilibrium(model, exact=True)
+    sim = simulate(model, eq, samples=1_000, seed=3)
+    assert sim.trade_success.tolist() == [float(x) for x in eq.trade_success]
+    assert sim.player_utility.tolist() == [float(x) for x in eq.player_utility]

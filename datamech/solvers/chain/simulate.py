@@ -219,13 +219,10 @@ def simulate(
     T = f["reallocation"]
     n, L = model.n, model.L
     start_table = _inverse_cdf_table(f["start"][None, :])
-    tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    trade_tables = []
-    for i in range(1, n + 1):
-        Q = model.Q(i)
-        if id(Q) not in tables:  # a shared transition matrix is tabulated once
-            tables[id(Q)] = _inverse_cdf_table(Q)
-        trade_tables.append(tables[id(Q)])
+    if model.per_trade:
+        trade_tables = [_inverse_cdf_table(model.Q(i)) for i in range(1, n + 1)]
+    else:  # a shared transition matrix is tabulated once
+        trade_tables = [_inverse_cdf_table(model.Q(1))] * n
 
     rng = np.random.default_rng(seed)
     stats = _RunningMoments(2 * n + 3)

@@ -108,3 +108,23 @@ def test_missing_file_and_bad_option(tmp_path):
     res = run("solve", f"{EXAMPLES}/chain_model2.toml", "--tie-break", "coin")
     assert res.returncode == 2 and "solver.tie_break" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_verify_json_and_human():
+    res = run("verify", "--family", "chain", "--json")
+    assert res.returncode == 0, res.stderr
+    d = json.loads(res.stdout)
+    assert d["failed"] == 0 and d["passed"] >= 5
+    names = {c["name"] for c in d["checks"]}
+    assert {
+        "chain.tbds_budget_balance",
+        "chain.ave_budget_balance",
+        "chain.price_homogeneity",
+    } <= names
+    res = run("verify", "chain.ave_budget_balance")
+    assert res.returncode == 0 and res.stdout.startswith("PASS")
+
+
+def test_verify_unknown_name_is_a_user_error():
+    res = run("verify", "chain.no_such_check")
+    assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1

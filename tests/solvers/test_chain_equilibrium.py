@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from datamech import ModelError
 from datamech.models.chain import create, paper_model
-from datamech.solvers.chain import solve_equilibrium
+from datamech.solvers.chain import TIE_RULES, solve_equilibrium
 from datamech.solvers.chain.verify import verify_equilibrium
 from tests.chain_strategies import chain_models
 
@@ -28,6 +28,8 @@ def one_trade_tie():
         pytest.param("first", F(1, 2), F(1, 2), F(2, 3), id="first=grid order"),
         pytest.param("low", F(1, 2), F(1, 2), F(2, 3), id="low"),
         pytest.param("high", F(1), F(1, 3), F(1, 3), id="high"),
+        pytest.param("welfare_max", F(1, 2), F(1, 2), F(2, 3), id="optimistic"),
+        pytest.param("welfare_min", F(1), F(1, 3), F(1, 3), id="pessimistic"),
     ],
 )
 @pytest.mark.parametrize("method", ["fast", "reference"])
@@ -114,7 +116,7 @@ def test_default_tolerance_settles_float_ties_like_exact():
 
 
 # ---------------------------------------------------------------- independent agreement
-@given(chain_models(), st.sampled_from(["first", "low", "high"]))
+@given(chain_models(), st.sampled_from(TIE_RULES))
 def test_fast_equals_reference_exactly(model, rule):
     fast = solve_equilibrium(model, method="fast", tie_break=rule, exact=True)
     ref = solve_equilibrium(model, method="reference", tie_break=rule, exact=True)
@@ -125,7 +127,7 @@ def test_fast_equals_reference_exactly(model, rule):
     assert fast.social_welfare == ref.social_welfare
 
 
-@given(chain_models(), st.sampled_from(["first", "low", "high"]))
+@given(chain_models(), st.sampled_from(TIE_RULES))
 def test_equilibrium_passes_independent_verifier(model, rule):
     eq = solve_equilibrium(model, tie_break=rule, exact=True)
     check = verify_equilibrium(model, eq.thresholds, eq.prices, exact=True)

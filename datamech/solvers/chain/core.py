@@ -18,7 +18,8 @@ import numpy as np
 from ...errors import ModelError
 from ...models.chain import ChainModel
 
-TIE_RULES = ("first", "low", "high")
+TIE_RULES = ("first", "low", "high", "welfare_max", "welfare_min")
+WELFARE_RULES = ("welfare_max", "welfare_min")
 DEFAULT_TOL = 1e-9
 
 
@@ -77,12 +78,15 @@ def model_arrays(model: ChainModel, ar: Arithmetic):
     return d["values"], Qs, d["reallocation"]
 
 
-def choose_prices(V: np.ndarray, prices: np.ndarray, rule: str, ar: Arithmetic):
+def choose_prices(V: np.ndarray, prices: np.ndarray, rule: str, ar: Arithmetic, C=None):
     """Pick one maximizing candidate per row of V (rows: seller values, cols: candidates).
 
     Candidates are in grid-index order (the paper's order).  Rules, among the candidates
     whose gain is maximal (up to tolerance): ``first`` the first in grid order (numpy
-    ``argmax`` semantics when tol = 0), ``low`` the lowest price, ``high`` the highest.
+    ``argmax`` semantics when tol = 0), ``low`` the lowest price, ``high`` the highest,
+    ``welfare_max`` / ``welfare_min`` the one whose continuation welfare ``C`` (same shape
+    as V) is largest / smallest (optimistic / adversarial tie-breaking; remaining ties go
+    to the first in grid order).
 
     Returns (column index per row, boolean per row: did two or more distinct prices tie).
     """
@@ -100,6 +104,15 @@ def choose_prices(V: np.ndarray, prices: np.ndarray, rule: str, ar: Arithmetic):
         lo = np.where(window, P, np.inf).min(axis=1)
     if rule == "first":
         idx = np.argmax(window, axis=1)
+    elif rule in WELFARE_RULES:
+        sign = 1 if rule == "welfare_max" else -1
+        big = Fraction(10**300) if ar.exact else np.inf
+        key = np.where(window, sign * C, -big)
+        kmax = key.max(axis=1)
+        if ar.exact or ar.tol == 0:
+            idx = np.argmax(key >= kmax[:, None], axis=1)
+        else:
+            idx = np.argmax(key >= (kmax - ar.slack(kmax))[:, None], axis=1)
     elif rule == "low":
         idx = np.argmax(window & (P == lo[:, None]), axis=1)
     else:

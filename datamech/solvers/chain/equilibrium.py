@@ -115,9 +115,11 @@ def solve_equilibrium(
     method : {"fast", "reference"}
         ``fast`` (default) is O(n^2 L^2); ``reference`` is Algorithms 1-3 as written,
         O(n^2 L^4).  Both give the same equilibrium under the same tie rule.
-    tie_break : {"first", "low", "high"}
+    tie_break : {"first", "low", "high", "welfare_max", "welfare_min"}
         Among maximizing candidate prices: the first in grid-index order (the paper's
-        numpy ``argmax``), the lowest, or the highest price.  Buyers accept at equality.
+        numpy ``argmax``), the lowest, the highest price, or the one with the highest
+        (optimistic) or lowest (pessimistic, adversarial) continuation welfare, chosen
+        backward player by player.  Buyers accept at equality.
     exact : bool
         Exact rational arithmetic (``fractions.Fraction``); float inputs are read as
         the decimals they print as (0.2 is 1/5).

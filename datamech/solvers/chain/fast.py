@@ -21,14 +21,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Arithmetic, acceptance, choose_prices
+from .core import WELFARE_RULES, Arithmetic, acceptance, choose_prices
 
 
-def _gain_table(W, Q, thr, z, t_self, ar: Arithmetic):
+def _gain_table(W, Q, thr, z, t_self, ar: Arithmetic, omega=None, leak=0):
     """Gains of every seller value (rows) at every candidate price (cols, grid order).
 
-    Returns (candidate prices, V, S) or None when no threshold is >= 0 (no buyer
-    can ever accept a nonnegative price).
+    Returns (candidate prices, V, S, C) or None when no threshold is >= 0 (no buyer can
+    ever accept a nonnegative price).  With ``omega`` (welfare-to-go of the next player,
+    given that it bought) ``C`` is the continuation welfare of each (value, price): the
+    buyers' values and their continuations, minus the share ``leak`` of the price that
+    leaves the chain; otherwise C is None.
     """
     L = W.shape[0]
     if ar.exact or ar.tol == 0:
@@ -51,7 +54,11 @@ def _gain_table(W, Q, thr, z, t_self, ar: Arithmetic):
     S = CS[:, cnt - 1]
     G = CZ[:, cnt - 1]
     V = W[:, None] + t_self * (c[None, :] * S) + G
-    return c, V, S
+    C = None
+    if omega is not None:
+        CW = np.cumsum(Qs * (W + omega)[order][None, :], axis=1)
+        C = CW[:, cnt - 1] - leak * (c[None, :] * S)
+    return c, V, S, C
 
 
 def solve_fast(model, rule: str, ar: Arithmetic, W, Qs, T):
@@ -62,21 +69,28 @@ def solve_fast(model, rule: str, ar: Arithmetic, W, Qs, T):
     r = [None] * n
     u[n] = W.copy()
     Y = ar.zeros((L, n))  # column m: future reallocated profit to player m (stage-relative)
+    welfare_rule = rule in WELFARE_RULES
+    omega = ar.zeros(L) if welfare_rule else None  # welfare-to-go of player i+1
     ties = 0
     for i in range(n - 1, -1, -1):
         Q = Qs[i]  # trade i+1: law of v_{i+1} given v_i
-        table = _gain_table(W, Q, u[i + 1], Y[:, i], T[i, i], ar)
+        leak = 1 - T[i].sum()
+        table = _gain_table(W, Q, u[i + 1], Y[:, i], T[i, i], ar, omega, leak)
         if table is None:
             u[i] = W.copy()
             p[i] = ar.zeros(L)
             r[i] = ar.zeros(L)
+            if welfare_rule:
+                omega = ar.zeros(L)
         else:
-            c, V, S = table
-            idx, tied = choose_prices(V, c, rule, ar)
+            c, V, S, C = table
+            idx, tied = choose_prices(V, c, rule, ar, C)
             rows = np.arange(L)
             p[i] = c[idx]
             u[i] = V[rows, idx]
             r[i] = c[idx] * S[rows, idx]
+            if welfare_rule:
+                omega = C[rows, idx]
             ties += int(tied.sum())
         if i > 0:
             M = Q * acceptance(u[i + 1], p[i], ar)
@@ -105,7 +119,7 @@ def profile_gains(model, thresholds, prices, ar: Arithmetic, W, Qs, T):
         if table is None:
             best[i] = W.copy()
         else:
-            _, V, _ = table
+            V = table[1]
             best[i] = V.max(axis=1)  # every candidate gain is >= w_k, the no-sale value
         if i > 0:
             r_i = prices[i] * S_own

@@ -37,11 +37,11 @@ def solve_reference(model, rule: str, ar: Arithmetic, W, Qs, T):
                 [thr[l] if ar.exact else max(thr[l], 0.0) for l in cand], dtype=W.dtype
             )
             for k in range(L):
-                gains = [
-                    _expected_utility(i, k, c, W, Qs, T, u, M, r, ar, n) for c in prices
-                ]  # Algorithm 3 per candidate
-                V = np.array([gains], dtype=W.dtype)
-                idx, tied = choose_prices(V, prices, rule, ar)
+                # Algorithm 3 per candidate: (gain, continuation welfare)
+                evals = [_expected_utility(i, k, c, W, Qs, T, u, M, r, ar, n) for c in prices]
+                V = np.array([[g for g, _ in evals]], dtype=W.dtype)
+                C = np.array([[w for _, w in evals]], dtype=W.dtype)
+                idx, tied = choose_prices(V, prices, rule, ar, C)
                 j = int(idx[0])
                 p[i][k] = prices[j]
                 u[i][k] = V[0, j]
@@ -53,14 +53,21 @@ def solve_reference(model, rule: str, ar: Arithmetic, W, Qs, T):
 
 
 def _expected_utility(i, k, c, W, Qs, T, u, M, r, ar, n):
-    """Algorithm 3: gain of player i with value w_k posting price c."""
+    """Algorithm 3: gain of player i with value w_k posting price c.
+
+    Also returns the continuation welfare along the same forward DP (the buyers' values
+    minus the price shares that leave the chain), used only by the welfare tie rules.
+    """
     ind = acceptance(u[i + 1], np.array([c], dtype=W.dtype), ar)[0]
     s = Qs[i][k] * ind  # s(i+1, l), line 3
     success = np.sum(Qs[i][k] * ind)  # line 13
     one_shot = W[k] + T[i, i] * c * success  # line 14
     future = 0 * one_shot
+    welfare = np.sum(s * W) - (1 - T[i].sum()) * c * success
     for j in range(i + 1, n):  # trades j+1 = i+2..n
         future = future + np.sum(s * T[j, i] * r[j])  # line 15, term j
+        welfare = welfare - (1 - T[j].sum()) * np.sum(s * r[j])
         if j + 1 < n:
             s = s @ M[j + 1]  # lines 6-9: s(j+1, .)
-    return one_shot + future
+            welfare = welfare + np.sum(s * W)
+    return one_shot + future, welfare

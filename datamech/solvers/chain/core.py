@@ -95,7 +95,7 @@ def choose_prices(V: np.ndarray, prices: np.ndarray, rule: str, ar: Arithmetic, 
         window = V >= vmax[:, None]
     else:
         window = V >= (vmax - ar.slack(vmax))[:, None]
-    P = np.broadcast_to(prices[None, :], V.shape)
+    P = prices if prices.ndim == 2 else np.broadcast_to(prices[None, :], V.shape)
     if ar.exact:
         hi = np.where(window, P, Fraction(-(10**300))).max(axis=1)
         lo = np.where(window, P, Fraction(10**300)).min(axis=1)

@@ -483,11 +483,18 @@ SOLVER_KEYS = {"method", "tie_break", "exact", "tol"}
 def from_toml(data: dict[str, Any]) -> ChainModel:
     """Build a chain model from a parsed model file (``[model]``, ``[mechanism]``, ``[solver]``).
 
+    A ``[model]`` table with ``support`` describes continuous values and gives a
+    :class:`~datamech.models.chain_continuous.ContinuousChainModel`.
+
     The ``[solver]`` table is checked here (unknown keys are errors) and kept on the model
     as ``model.solver_options`` for :func:`datamech.solve`.
     """
     io.check_keys(data, "file", {"model", "mechanism", "solver"}, required=("model",))
     m = data["model"]
+    if isinstance(m, dict) and "support" in m:  # continuous values: Algorithm 4's model
+        from .chain_continuous import from_toml_continuous
+
+        return from_toml_continuous(data)
     io.check_keys(m, "model", _MODEL_KEYS, required=("n", "values"))
     mech = data.get("mechanism", {"name": "RAW"})
     io.check_keys(mech, "mechanism", _MECH_KEYS, required=("name",))

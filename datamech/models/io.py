@@ -108,7 +108,7 @@ def save(model, path: str | Path) -> Path:
 
 
 # Model modules that register kinds on import; a new family adds its module here.
-FAMILY_MODULES = ("datamech.models.chain",)
+FAMILY_MODULES = ("datamech.models.chain", "datamech.models.chain_continuous")
 
 
 def _ensure_registered() -> None:

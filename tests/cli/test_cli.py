@@ -128,3 +128,14 @@ def test_verify_json_and_human():
 def test_verify_unknown_name_is_a_user_error():
     res = run("verify", "chain.no_such_check")
     assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_solve_continuous_chain_by_fptas():
+    res = run("solve", f"{EXAMPLES}/chain_continuous.toml", "--json")
+    assert res.returncode == 0, res.stderr
+    d = json.loads(res.stdout)
+    # Algorithm 4: eps0 = 0.05 / (4 (1 + 5 K0)) with K0 = 1 -> 1/480, L = 481
+    assert d["L"] == 481 and d["epsilon0"] == pytest.approx(1 / 480)
+    assert d["status"] == "approximate" and d["achieved_epsilon"] <= 0.05
+    res = run("solve", f"{EXAMPLES}/chain_continuous.toml", "--method", "reference")
+    assert res.returncode == 2 and "solver.method" in res.stderr

@@ -14,7 +14,7 @@ from fractions import Fraction
 import numpy as np
 
 from ...models.chain import ChainModel
-from .core import Arithmetic, acceptance, model_arrays
+from .core import Arithmetic, model_arrays
 
 
 @dataclass(frozen=True)
@@ -33,33 +33,45 @@ class ChainMetrics:
 
 def compute_metrics(model: ChainModel, thresholds, prices, ar: Arithmetic) -> ChainMetrics:
     """Metrics of the profile (thresholds u_0..u_n, prices p_0..p_{n-1}) on ``model``."""
-    W, Qs, T = model_arrays(model, ar)
-    n = model.n
-    a = model.start_law(exact=ar.exact)
-    ev = ar.zeros(n + 1)
-    pay = ar.zeros(n + 1)
-    succ = ar.zeros(n)
-    ev[0] = np.dot(a, W)
+    _, _, T = model_arrays(model, ar)
+    u = [np.asarray(x)[None] for x in thresholds]
+    p = [np.asarray(x)[None] for x in prices]
+    out = batch_metrics(model, u, p, ar, T[None])
+    return ChainMetrics(**{k: v[0] for k, v in out.items()})
+
+
+def batch_metrics(model: ChainModel, u, p, ar: Arithmetic, Tb) -> dict:
+    """Metrics of a batch of profiles (lists of (B, L) arrays) under mechanisms Tb (B, n, n+1).
+
+    Returns a dict of the :class:`ChainMetrics` fields, each with a leading batch axis.
+    """
+    W, Qs, _ = model_arrays(model, ar)
+    n, B = model.n, Tb.shape[0]
+    a = np.broadcast_to(model.start_law(exact=ar.exact), (B, model.L))
+    ev = ar.zeros((B, n + 1))
+    pay = ar.zeros((B, n + 1))
+    succ = ar.zeros((B, n))
+    ev[:, 0] = a @ W
     for i in range(1, n + 1):
-        M = Qs[i - 1] * acceptance(np.asarray(thresholds[i]), np.asarray(prices[i - 1]), ar)
-        pay[i] = np.dot(a * np.asarray(prices[i - 1]), M.sum(axis=1))
-        a = a @ M
-        succ[i - 1] = a.sum()
-        ev[i] = np.dot(a, W)
-    transfers = pay[1:] @ T  # column j: sum_i t_ij E[p_{i-1} y_i]
+        M = Qs[i - 1][None] * ar.geq(u[i][:, None, :], p[i - 1][:, :, None])
+        pay[:, i] = ((a * p[i - 1])[:, None, :] @ M.sum(axis=2)[:, :, None])[:, 0, 0]
+        a = (a[:, None, :] @ M)[:, 0, :]
+        succ[:, i - 1] = a.sum(axis=1)
+        ev[:, i] = a @ W
+    transfers = (pay[:, None, 1:] @ Tb)[:, 0, :]  # column j: sum_i t_ij E[p_{i-1} y_i]
     utility = ev - pay + transfers
-    cond = ar.zeros(n)
-    prev = Fraction(1) if ar.exact else 1.0
-    for i in range(n):
-        cond[i] = succ[i] / prev if prev != 0 else 0 * prev
-        prev = succ[i]
-    return ChainMetrics(
-        social_welfare=utility.sum(),
-        transaction_volume=succ.sum(),
-        trade_success=succ,
-        trade_success_conditional=cond,
-        player_utility=utility,
-        expected_value=ev,
-        expected_payment=pay,
-        transfers_received=transfers,
+    prev = np.concatenate(
+        [np.full((B, 1), Fraction(1) if ar.exact else 1.0, dtype=succ.dtype), succ[:, :-1]], axis=1
     )
+    safe = np.where(prev == 0, 1, prev)
+    cond = np.where(prev == 0, 0 * succ, succ / safe)
+    return {
+        "social_welfare": utility.sum(axis=1),
+        "transaction_volume": succ.sum(axis=1),
+        "trade_success": succ,
+        "trade_success_conditional": cond,
+        "player_utility": utility,
+        "expected_value": ev,
+        "expected_payment": pay,
+        "transfers_received": transfers,
+    }

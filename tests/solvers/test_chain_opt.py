@@ -1,0 +1,135 @@
+"""OPT search: enumeration checked against one-by-one solves, DE against the grid
+optimum and the paper, the first-best bound against hand values and path enumeration."""
+
+import itertools
+from fractions import Fraction as F
+
+import numpy as np
+import pytest
+
+from datamech import ModelError
+from datamech.models.chain import create, paper_model
+from datamech.solvers.chain import solve_equilibrium
+from datamech.solvers.chain.opt import (
+    first_best_bound,
+    grid_size,
+    optimize_reallocation,
+    simplex_grid,
+)
+
+
+def test_simplex_grid_and_size():
+    assert simplex_grid(1, 4).tolist() == [[4]]
+    assert simplex_grid(2, 2).tolist() == [[0, 2], [1, 1], [2, 0]]
+    assert len(simplex_grid(5, 4)) == 70
+    assert grid_size(5, 4) == 1 * 5 * 15 * 35 * 70 == 183_750  # issue 3: "under 200,000"
+
+
+def test_enumeration_equals_one_by_one_solves():
+    model = paper_model(4, 3)
+    res = optimize_reallocation(model, method="enumerate", m=3, tie_break="low")
+    # independent: every grid matrix solved on its own by the unbatched path
+    rows = [simplex_grid(i, 3) for i in range(1, 4)]
+    best = None
+    for choice in itertools.product(*rows):
+        t = np.zeros((3, 4), dtype=object)
+        for i, row in enumerate(choice, start=1):
+            t[i - 1, :i] = [F(int(x), 3) for x in row]
+        t[t == 0] = F(0)
+        eq = solve_equilibrium(
+            model.with_mechanism("matrix", matrix=t), exact=True, tie_break="low"
+        )
+        if best is None or eq.social_welfare > best[0]:
+            best = (eq.social_welfare, t)
+    assert res.evaluations == 40 and res.certified
+    assert res.social_welfare == pytest.approx(float(best[0]), abs=1e-12)
+    assert np.array_equal(res.matrix, best[1])
+
+
+def test_enumeration_objectives_and_workers():
+    model = paper_model(2, 3)
+    tv = optimize_reallocation(model, method="enumerate", m=2, objective="transaction_volume")
+    sw = optimize_reallocation(model, method="enumerate", m=2)
+    assert tv.transaction_volume >= sw.transaction_volume - 1e-12
+    assert sw.social_welfare >= tv.social_welfare - 1e-12
+    par = optimize_reallocation(model, method="enumerate", m=2, workers=2)
+    assert np.array_equal(par.matrix, sw.matrix)
+    p0 = optimize_reallocation(model, method="enumerate", m=2, objective="player_utility:0")
+    assert p0.objective_value >= float(sw.equilibrium.player_utility[0]) - 1e-12
+
+
+PAPER_OPT_SW = {1: (10.804, 0.099), 2: (0.621, 0.002), 4: (0.337, 0.004)}
+
+
+@pytest.mark.parametrize("number", [1, 2, 4])
+def test_evolution_reaches_the_paper_and_beats_ave(number):
+    model = paper_model(number, 5)
+    res = optimize_reallocation(model, tie_break="first", tol=0.0, restarts=1, seed=0)
+    ave = solve_equilibrium(model.with_mechanism("AVE"), tie_break="first", tol=0.0)
+    mean, std = PAPER_OPT_SW[number]
+    assert res.social_welfare >= float(ave.social_welfare)
+    assert res.social_welfare >= mean - std  # issue 3: within the paper's std or above
+    assert res.social_welfare <= res.first_best + 1e-12
+    # the matrix is budget balanced and past only, and reproduces its welfare
+    T = np.asarray(res.matrix, dtype=float)
+    assert np.allclose(T.sum(axis=1), 1) and np.allclose(np.triu(T[:, :-1], 0) * 0, 0)
+    for i in range(1, 6):
+        assert np.all(T[i - 1, i:] == 0)
+    again = solve_equilibrium(model.with_mechanism("matrix", matrix=T), tie_break="first", tol=0.0)
+    assert float(again.social_welfare) == pytest.approx(res.social_welfare)
+
+
+def test_evolution_is_reproducible():
+    model = paper_model(2, 3)
+    a = optimize_reallocation(model, seed=7, restarts=1, maxiter=10)
+    b = optimize_reallocation(model, seed=7, restarts=1, maxiter=10)
+    assert np.array_equal(a.matrix, b.matrix) and a.evaluations == b.evaluations
+
+
+def test_first_best_by_hand():
+    half = [F(1, 2), F(1, 2)]
+    # values {0, 1}: every prefix sum is maximal at the end: E[v_1 + v_2] = 1
+    m = create(2, [0, 1], [half, half], start=0)
+    assert first_best_bound(m, exact=True) == 1
+    # values {-1, 1}, v_0 = 1: E[max(0, v_1, v_1 + v_2)] = (0 + 0 + 1 + 2)/4
+    m = create(2, [-1, 1], [half, half], start=1)
+    assert first_best_bound(m, exact=True) == F(7, 4)
+    assert first_best_bound(m) == pytest.approx(1.75)
+
+
+def test_first_best_matches_path_enumeration():
+    model = paper_model(4, 3)
+    d = model.exact()
+    W, Q = d["values"], d["transition"]
+    total = F(0)
+    for path in itertools.product(range(model.L), repeat=3):
+        prob, prev = F(1), model.start
+        for l in path:
+            prob *= Q[prev, l]
+            prev = l
+        if prob:
+            sums = np.cumsum([W[l] for l in path])
+            total += prob * max(F(0), *sums)
+    assert first_best_bound(model, exact=True) == W[model.start] + total
+
+
+@pytest.mark.parametrize(
+    "kw, field",
+    [
+        ({"method": "anneal"}, "method"),
+        ({"objective": "profit"}, "objective"),
+        ({"objective": "player_utility:9"}, "objective"),
+        ({"method": "enumerate", "m": 0}, "m"),
+        ({"method": "enumerate", "m": 4, "max_matrices": 1000}, "m"),
+        ({"tie_break": "coin"}, "solver.tie_break"),
+    ],
+)
+def test_bad_opt_input(kw, field):
+    with pytest.raises(ModelError) as err:
+        optimize_reallocation(paper_model(2, 5), **kw)
+    assert err.value.field == field
+
+
+def test_too_large_grid_message():
+    with pytest.raises(ModelError, match="183,750 matrices"):
+        optimize_reallocation(paper_model(2, 5), method="enumerate", m=4, max_matrices=1000)

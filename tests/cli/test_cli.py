@@ -62,7 +62,8 @@ def test_reproduce_table1_json():
     res = run("reproduce", "table1", "--json")
     assert res.returncode == 0, res.stderr
     rows = json.loads(res.stdout)["rows"]
-    assert len(rows) == 8
+    assert len(rows) == 12
+    assert {r["mechanism"] for r in rows} == {"RAW", "AVE", "OPT"}
     by = {(r["model"], r["mechanism"]): r for r in rows}
     for key in ((1, "RAW"), (2, "RAW"), (1, "AVE"), (2, "AVE"), (4, "AVE")):
         r = by[key]
@@ -72,12 +73,6 @@ def test_reproduce_table1_json():
     for r in rows:
         for k in ("model", "mechanism", "social_welfare", "transaction_volume"):
             assert k in r
-
-
-def test_reproduce_table1_human():
-    res = run("reproduce", "table1")
-    assert res.returncode == 0
-    assert "Table 1" in res.stdout and "4.400±0.053" in res.stdout
 
 
 @pytest.mark.parametrize(

@@ -381,3 +381,42 @@ def _exact_grid_matrix(T: np.ndarray, m: int) -> np.ndarray:
     for idx, v in np.ndenumerate(T):
         out[idx] = Fraction(round(v * m), m)
     return out
+
+
+# ---------------------------------------------------------------- tie robustness
+@dataclass(frozen=True)
+class TieRobustness(ResultMixin):
+    """Equilibrium welfare of one mechanism under optimistic and adversarial seller ties.
+
+    ``optimistic`` uses ``tie_break="welfare_max"``, ``pessimistic`` ``"welfare_min"``
+    (each seller, among her optimal prices, picks the one with the highest / lowest
+    continuation welfare, backward); ``gap`` = optimistic - pessimistic.
+    """
+
+    optimistic: float
+    pessimistic: float
+    gap: float
+    optimistic_transaction_volume: float
+    pessimistic_transaction_volume: float
+    ties: int
+    tol: float
+
+
+def tie_robustness(model: ChainModel, tol: float | None = None) -> TieRobustness:
+    """Welfare of ``model``'s mechanism under the optimistic and the adversarial tie rule.
+
+    In float mode ties are gains within ``tol`` (default 1e-9, relative), so exact ties
+    that rounding splits are still ties.  Rational models can be checked exactly by
+    ``solve_equilibrium(..., exact=True, tie_break="welfare_min")``.
+    """
+    hi = solve_equilibrium(model, tie_break="welfare_max", tol=tol)
+    lo = solve_equilibrium(model, tie_break="welfare_min", tol=tol)
+    return TieRobustness(
+        optimistic=float(hi.social_welfare),
+        pessimistic=float(lo.social_welfare),
+        gap=float(hi.social_welfare) - float(lo.social_welfare),
+        optimistic_transaction_volume=float(hi.transaction_volume),
+        pessimistic_transaction_volume=float(lo.transaction_volume),
+        ties=hi.ties,
+        tol=hi.tol,
+    )

@@ -133,3 +133,42 @@ def test_bad_opt_input(kw, field):
 def test_too_large_grid_message():
     with pytest.raises(ModelError, match="183,750 matrices"):
         optimize_reallocation(paper_model(2, 5), method="enumerate", m=4, max_matrices=1000)
+
+
+def test_fixed_entries_are_respected():
+    model = paper_model(2, 3)
+    # player 0 gets a quarter of trade 3; trade 2 goes wholly to player 1
+    fixed = {(3, 0): F(1, 4), (2, 1): 1}
+    enum = optimize_reallocation(model, method="enumerate", m=4, fixed=fixed)
+    assert enum.matrix[2, 0] == F(1, 4) and enum.matrix[1].tolist()[:2] == [0, 1]
+    assert enum.evaluations == 4  # row 3: (1/4, a, 3/4 - a) with a in {0, 1/4, 1/2, 3/4}
+    de = optimize_reallocation(model, fixed=fixed, restarts=1, maxiter=5)
+    assert de.matrix[2, 0] == pytest.approx(0.25) and de.matrix[1, 1] == pytest.approx(1)
+    assert de.matrix.sum(axis=1) == pytest.approx([1, 1, 1])
+
+
+@pytest.mark.parametrize(
+    "fixed, fragment",
+    [
+        ({(2, 0): 0.5, (2, 1): 0.25}, "breaks budget balance"),
+        ({(3, 1): 1.5}, "is outside"),
+        ({(2, 2): 0.5}, "Def 2.6"),
+        ({(4, 0): 0.5}, "outside 1..3"),
+        ({(3, 0): 0.7, (3, 1): 0.7}, "breaks budget balance"),
+        ({(3, 0): 1 / 3}, "not on the grid"),
+    ],
+)
+def test_infeasible_fixed_entries(fixed, fragment):
+    with pytest.raises(ModelError, match=fragment) as err:
+        optimize_reallocation(paper_model(2, 3), method="enumerate", m=4, fixed=fixed)
+    assert err.value.field == "fixed"
+
+
+def test_time_limit_is_reported_not_certified():
+    res = optimize_reallocation(
+        paper_model(2, 5), method="enumerate", m=4, time_limit=0.3, batch=500
+    )
+    assert res.status == "time_limit" and not res.certified
+    assert 0 < res.evaluations < 183_750
+    de = optimize_reallocation(paper_model(2, 5), time_limit=0.2, restarts=5)
+    assert de.status == "time_limit"

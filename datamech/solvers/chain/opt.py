@@ -150,29 +150,81 @@ def grid_size(n: int, m: int) -> int:
     return math.prod(math.comb(m + i - 1, i - 1) for i in range(1, n + 1))
 
 
-def _grid_batch(n: int, m: int, rows: list[np.ndarray], start: int, stop: int) -> np.ndarray:
+def _grid_batch(n: int, rows: list[np.ndarray], start: int, stop: int) -> np.ndarray:
     """Matrices number start..stop-1 of the grid (mixed radix over the rows' choices)."""
     idx = np.arange(start, stop, dtype=np.int64)
     Tb = np.zeros((idx.size, n, n + 1))
     for i in range(n, 0, -1):  # the last row varies fastest
         choices = rows[i - 1]
         idx, digit = np.divmod(idx, len(choices))
-        Tb[:, i - 1, :i] = choices[digit] / m
+        Tb[:, i - 1, :i] = choices[digit]
     return Tb
 
 
 def _enumerate_range(args):
-    model, objective, tie_break, tol, m, start, stop, batch = args
+    model, objective, tie_break, tol, rows, start, stop, batch, deadline = args
     f = BatchObjective(model, objective, tie_break, tol)
-    rows = [simplex_grid(i, m) for i in range(1, model.n + 1)]
-    best_val, best_idx = -np.inf, -1
+    best_val, best_idx, done = -np.inf, -1, start
     for a in range(start, stop, batch):
+        if deadline is not None and time.time() > deadline:
+            break
         b = min(stop, a + batch)
-        vals = f(_grid_batch(model.n, m, rows, a, b))
+        vals = f(_grid_batch(model.n, rows, a, b))
         j = int(np.argmax(vals))
         if vals[j] > best_val:
             best_val, best_idx = float(vals[j]), a + j
-    return best_val, best_idx
+        done = b
+    return best_val, best_idx, done - start
+
+
+def check_fixed(fixed, n: int) -> dict:
+    """Validate fixed entries {(trade i, player j): share} of the reallocation matrix."""
+    if fixed is None:
+        return {}
+    if not isinstance(fixed, dict):
+        raise ModelError("fixed", "must map (trade i, player j) to a share")
+    out = {}
+    for key, v in fixed.items():
+        if not (isinstance(key, tuple) and len(key) == 2 and all(isinstance(x, int) for x in key)):
+            raise ModelError("fixed", f"keys are (trade i, player j) pairs, got {key!r}")
+        i, j = key
+        if not 1 <= i <= n:
+            raise ModelError("fixed", f"trade {i} is outside 1..{n}")
+        if not 0 <= j < i:
+            raise ModelError(
+                "fixed", f"t[{i},{j}]: trade {i} may only pay players 0..{i - 1} (Def 2.6)"
+            )
+        try:
+            val = Fraction(v) if not isinstance(v, float) else Fraction(repr(v))
+        except (TypeError, ValueError):
+            raise ModelError("fixed", f"t[{i},{j}] = {v!r} is not a number") from None
+        if not 0 <= val <= 1:
+            raise ModelError("fixed", f"t[{i},{j}] = {v} is outside [0, 1]")
+        out[(i, j)] = val
+    for i in range(1, n + 1):
+        row = [out[(i, j)] for j in range(i) if (i, j) in out]
+        total = sum(row, Fraction(0))
+        if total > 1 or (len(row) == i and total != 1):
+            raise ModelError(
+                "fixed",
+                f"the fixed entries of trade {i} sum to {total}, which breaks budget balance"
+                " (each row must sum to 1)",
+            )
+    return out
+
+
+def _grid_rows(n: int, m: int, fixed: dict) -> list[np.ndarray]:
+    """Each row's grid choices (integers x m) that agree with the fixed entries."""
+    rows = []
+    for i in range(1, n + 1):
+        choices = simplex_grid(i, m)
+        for (ii, j), v in fixed.items():
+            if ii == i:
+                if (v * m).denominator != 1:
+                    raise ModelError("fixed", f"t[{i},{j}] = {v} is not on the grid of step 1/{m}")
+                choices = choices[choices[:, j] == int(v * m)]
+        rows.append(choices / m)
+    return rows
 
 
 # ---------------------------------------------------------------- results
@@ -228,8 +280,9 @@ def _finish(model, method, objective, Tbest, f, t0, tie_break, tol, **extra):
     value = eq.player_utility[player] if name == "player_utility" else getattr(eq, name)
     fb = float(first_best_bound(model))
     sw = float(eq.social_welfare)
+    status = extra.pop("status", None) or ("optimal" if extra.get("certified") else "heuristic")
     return ChainOptResult(
-        status="optimal" if extra.get("certified") else "heuristic",
+        status=status,
         method=method,
         objective=objective,
         objective_value=float(value),
@@ -248,21 +301,31 @@ def _finish(model, method, objective, Tbest, f, t0, tie_break, tol, **extra):
 
 
 # ---------------------------------------------------------------- the search
-def softmax_rows(X: np.ndarray, n: int, snap: float) -> np.ndarray:
-    """Matrices (B, n, n+1) from stacked logits X (B, n(n+1)/2): row i = softmax(x_i).
+def softmax_rows(X: np.ndarray, n: int, snap: float, fixed: dict | None = None) -> np.ndarray:
+    """Matrices (B, n, n+1) from stacked logits X (B, d): each row's free entries share
+    what the fixed entries leave, t_free = (1 - sum fixed) softmax(x_free).
 
-    Shares below ``snap`` become exactly 0 and the row is renormalized.
+    Shares below ``snap`` (relative to the row's free total) become exactly 0 and the free
+    part is renormalized.  Without fixed entries d = n(n+1)/2.
     """
+    fixed = fixed or {}
     B = X.shape[0]
     Tb = np.zeros((B, n, n + 1))
     pos = 0
     for i in range(1, n + 1):
-        x = X[:, pos : pos + i]
-        pos += i
+        free = [j for j in range(i) if (i, j) not in fixed]
+        rest = 1.0 - float(sum((v for (ii, _), v in fixed.items() if ii == i), Fraction(0)))
+        for (ii, j), v in fixed.items():
+            if ii == i:
+                Tb[:, i - 1, j] = float(v)
+        if not free:
+            continue
+        x = X[:, pos : pos + len(free)]
+        pos += len(free)
         e = np.exp(x - x.max(axis=1, keepdims=True))
         t = e / e.sum(axis=1, keepdims=True)
         t = np.where(t < snap, 0.0, t)
-        Tb[:, i - 1, :i] = t / t.sum(axis=1, keepdims=True)
+        Tb[:, i - 1, free] = rest * t / t.sum(axis=1, keepdims=True)
     return Tb
 
 
@@ -273,6 +336,7 @@ def optimize_reallocation(
     *,
     tie_break: str = "first",
     tol: float | None = None,
+    fixed: dict | None = None,
     m: int = 4,
     seed: int = 0,
     maxiter: int = 50,
@@ -283,6 +347,7 @@ def optimize_reallocation(
     workers: int = 1,
     batch: int = 2000,
     max_matrices: int = MAX_ENUMERATION,
+    time_limit: float | None = None,
 ) -> ChainOptResult:
     """Search budget-balanced, past-only reallocation matrices for the best equilibrium.
 
@@ -295,6 +360,9 @@ def optimize_reallocation(
         ``social_welfare`` (default), ``transaction_volume`` or ``player_utility:J``.
     tie_break, tol :
         The equilibrium's tie rule (``welfare_min`` gives the adversarial, robust OPT).
+    fixed : dict, optional
+        Entries held fixed, ``{(trade i, player j): share}``; entries that break budget
+        balance or past-only, or (enumeration) lie off the grid, raise ``ModelError``.
     m : int
         Enumeration grid: rows on the simplex with step 1/m.
     seed, maxiter, popsize, restarts, snap, bound :
@@ -304,6 +372,9 @@ def optimize_reallocation(
         Processes for enumeration.
     max_matrices : int
         Enumeration refuses grids larger than this (with the size in the message).
+    time_limit : float, optional
+        Seconds; when reached the best matrix so far is returned with status
+        ``"time_limit"`` (never reported as certified).
     """
     if not isinstance(model, ChainModel):
         raise ModelError("model", f"expected a ChainModel, got {type(model).__name__}")
@@ -311,67 +382,87 @@ def optimize_reallocation(
         raise ModelError(
             "method", f"unknown OPT method {method!r} (known: {', '.join(OPT_METHODS)})"
         )
+    if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0):
+        raise ModelError("time_limit", f"must be a positive number of seconds, got {time_limit!r}")
     f = BatchObjective(model, objective, tie_break, tol)
+    fixed = check_fixed(fixed, model.n)
     n = model.n
     t0 = time.perf_counter()
+    deadline = None if time_limit is None else time.time() + time_limit
     if method == "enumerate":
         if isinstance(m, bool) or not isinstance(m, int) or m < 1:
             raise ModelError("m", f"the grid step is 1/m with an integer m >= 1, got {m!r}")
-        size = grid_size(n, m)
+        rows = _grid_rows(n, m, fixed)
+        size = math.prod(len(r) for r in rows)
+        if size == 0:
+            raise ModelError("fixed", "no grid matrix agrees with the fixed entries")
         if size > max_matrices:
             raise ModelError(
                 "m",
                 f"the grid of step 1/{m} at n = {n} has {size:,} matrices, more than "
                 f"max_matrices = {max_matrices:,}; use a smaller m or method='evolution'",
             )
+        cuts = np.linspace(0, size, max(1, workers) + 1).astype(int)
+        jobs = [
+            (model, objective, tie_break, tol, rows, int(a), int(b), batch, deadline)
+            for a, b in zip(cuts[:-1], cuts[1:], strict=True)
+            if b > a
+        ]
         if workers > 1:
-            cuts = np.linspace(0, size, workers + 1).astype(int)
-            jobs = [
-                (model, objective, tie_break, tol, m, int(a), int(b), batch)
-                for a, b in zip(cuts[:-1], cuts[1:], strict=True)
-                if b > a
-            ]
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 parts = list(pool.map(_enumerate_range, jobs))
-            best_val = max(v for v, _ in parts)
-            best_idx = min(i for v, i in parts if v == best_val)
         else:
-            best_val, best_idx = _enumerate_range(
-                (model, objective, tie_break, tol, m, 0, size, batch)
-            )
-        rows = [simplex_grid(i, m) for i in range(1, n + 1)]
-        Tbest = _exact_grid_matrix(_grid_batch(n, m, rows, best_idx, best_idx + 1)[0], m)
+            parts = [_enumerate_range(job) for job in jobs]
+        evaluated = sum(done for _, _, done in parts)
+        best_val = max(v for v, _, _ in parts)
+        if not np.isfinite(best_val):
+            raise SolverError("time_limit", "no matrix was evaluated before the time limit")
+        best_idx = min(i for v, i, _ in parts if v == best_val)
+        complete = evaluated == size
+        Tbest = _exact_grid_matrix(_grid_batch(n, rows, best_idx, best_idx + 1)[0], m)
         return _finish(
             model, "enumerate", objective, Tbest, None, t0, tie_break, tol,
-            evaluations=size, certified=True, grid_step=f"1/{m}", budget=size, seed=None,
-            restarts=None,
+            evaluations=evaluated, certified=complete, grid_step=f"1/{m}", budget=size,
+            seed=None, restarts=None, status=None if complete else "time_limit",
         )  # fmt: skip
 
     from scipy.optimize import differential_evolution
 
-    dim = n * (n + 1) // 2
-    best_x, best_val = np.zeros(dim), float(f(softmax_rows(np.zeros((1, dim)), n, snap))[0])
+    dim = sum(1 for i in range(1, n + 1) for j in range(i) if (i, j) not in fixed)
+    start = np.zeros((1, dim))  # the paper starts from AVE (x = 0, equal shares)
+    best_x, best_val = start[0], float(f(softmax_rows(start, n, snap, fixed))[0])
+    stopped = False
+
+    def out_of_time(*_args, **_kw) -> bool:
+        nonlocal stopped
+        stopped = stopped or (deadline is not None and time.time() > deadline)
+        return stopped
+
     for r in range(restarts):
+        if dim == 0 or out_of_time():
+            break
         res = differential_evolution(
-            lambda X: -f(softmax_rows(np.atleast_2d(X.T), n, snap)),
+            lambda X: -f(softmax_rows(np.atleast_2d(X.T), n, snap, fixed)),
             bounds=[(-bound, bound)] * dim,
             maxiter=maxiter,
             popsize=popsize,
             seed=seed + r,
-            x0=np.zeros(dim) if r == 0 else None,  # the paper starts from AVE
+            x0=start[0] if r == 0 else None,
             polish=False,
             vectorized=True,
             updating="deferred",
             tol=0,
+            callback=out_of_time,
         )
         if not np.isfinite(res.fun):
             raise SolverError("failed", f"differential evolution returned {res.fun}")
         if -res.fun > best_val:
             best_x, best_val = res.x, -res.fun
-    Tbest = softmax_rows(best_x[None], n, snap)[0]
+    Tbest = softmax_rows(best_x[None], n, snap, fixed)[0]
     return _finish(
         model, "evolution", objective, Tbest, f, t0, tie_break, tol,
         certified=False, grid_step=None, budget=f.evaluations, seed=seed, restarts=restarts,
+        status="time_limit" if stopped else None,
     )  # fmt: skip
 
 

@@ -25,10 +25,17 @@ class ModelError(ValueError):
         self.problem = problem
         super().__init__(f"{field}: {problem}")
 
+    def __reduce__(self):  # picklable across process pools
+        return (type(self), (self.field, self.problem))
+
 
 class SolverError(RuntimeError):
     """A solver ended without a usable solution; ``status`` is what it reported."""
 
     def __init__(self, status: str, message: str = ""):
         self.status = status
+        self.message = message
         super().__init__(f"solver status {status!r}" + (f": {message}" if message else ""))
+
+    def __reduce__(self):  # picklable across process pools
+        return (type(self), (self.status, self.message))

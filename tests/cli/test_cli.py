@@ -134,3 +134,14 @@ def test_solve_continuous_chain_by_fptas():
     assert d["status"] == "approximate" and d["achieved_epsilon"] <= 0.05
     res = run("solve", f"{EXAMPLES}/chain_continuous.toml", "--method", "reference")
     assert res.returncode == 2 and "solver.method" in res.stderr
+
+
+def test_reproduce_robustness_json(tmp_path):
+    res = run("reproduce", "robustness", "--json", "--out", str(tmp_path))
+    assert res.returncode == 0, res.stderr
+    rows = json.loads(res.stdout)["rows"]
+    assert [r["model"] for r in rows] == [1, 2, 3, 4]
+    for r in rows:
+        assert r["opt_adversarial"] <= r["opt"] + 1e-9
+        assert r["robust_opt"] >= r["ave_adversarial"] - 1e-9
+    assert (tmp_path / "robustness.csv").exists()

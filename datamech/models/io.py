@@ -108,7 +108,11 @@ def save(model, path: str | Path) -> Path:
 
 
 # Model modules that register kinds on import; a new family adds its module here.
-FAMILY_MODULES = ("datamech.models.chain", "datamech.models.chain_continuous")
+FAMILY_MODULES = (
+    "datamech.models.chain",
+    "datamech.models.chain_continuous",
+    "datamech.models.infosale",
+)
 
 
 def _ensure_registered() -> None:

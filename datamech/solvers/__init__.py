@@ -8,6 +8,7 @@ import importlib
 
 SOLVERS = {
     "chain": "datamech.solvers.chain:solve_model",
+    "infosale": "datamech.solvers.infosale:solve_model",
 }
 
 

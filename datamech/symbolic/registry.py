@@ -31,7 +31,7 @@ import numpy as np
 from ..errors import ModelError
 from ..results import ResultMixin
 
-CHECK_MODULES: tuple[str, ...] = ("datamech.symbolic.chain",)
+CHECK_MODULES: tuple[str, ...] = ("datamech.symbolic.chain", "datamech.symbolic.infosale")
 """Modules whose import registers checks (imported on first use)."""
 
 CheckOutcome = bool | tuple[bool, str]

@@ -49,7 +49,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError, SolverError
-from ..numeric import jsonable, to_fraction
+from ..models.chain import read_alpha
+from ..numeric import jsonable
 
 MODELS = ("model1", "model2", "model3", "model4")
 SWEEP_MECHANISMS = ("RAW", "AVE", "TBDS", "OPT")
@@ -609,12 +610,7 @@ def _check_mechanism(m: Any) -> str:
 
 
 def _check_alpha(a: Any) -> float:
-    try:
-        value = to_fraction(a)
-    except (TypeError, ValueError, ZeroDivisionError):
-        raise ModelError("alphas", f"must be numbers in [0, 1], got {a!r}") from None
-    if not 0 <= value <= 1:
-        raise ModelError("alphas", f"must lie in [0, 1], got {a!r}")
+    value = read_alpha(a, "alphas")
     return float(value) if not isinstance(a, float) else a
 
 

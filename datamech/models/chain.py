@@ -59,7 +59,7 @@ def tbds_matrix(n: int, alpha: Any) -> np.ndarray:
 
     Exact when ``alpha`` is rational (a Fraction, an int, a decimal float or ``"p/q"``).
     """
-    a = _read_alpha(alpha)
+    a = read_alpha(alpha)
     t = np.full((n, n + 1), Fraction(0), dtype=object)
     for i in range(1, n + 1):
         t[i - 1, 0] = a ** (i - 1)
@@ -68,13 +68,14 @@ def tbds_matrix(n: int, alpha: Any) -> np.ndarray:
     return t
 
 
-def _read_alpha(alpha: Any) -> Fraction:
+def read_alpha(alpha: Any, field_name: str = "mechanism.alpha") -> Fraction:
+    """TBDS's alpha as an exact rational in [0, 1]; otherwise ``ModelError(field_name)``."""
     try:
         a = to_fraction(alpha)
     except (TypeError, ValueError, ZeroDivisionError):
-        raise ModelError("mechanism.alpha", f"must be a number in [0, 1], got {alpha!r}") from None
+        raise ModelError(field_name, f"must be a number in [0, 1], got {alpha!r}") from None
     if not 0 <= a <= 1:
-        raise ModelError("mechanism.alpha", f"must lie in [0, 1], got {alpha!r}")
+        raise ModelError(field_name, f"must lie in [0, 1], got {alpha!r}")
     return a
 
 
@@ -185,16 +186,8 @@ class ChainModel:
             _check_stochastic(sd[None, :], "start_distribution")
             object.__setattr__(self, "start_distribution", sd)
 
-        t = _numeric_array(self.reallocation, "mechanism.matrix")
-        if t.shape != (n, n + 1):
-            raise ModelError(
-                "mechanism.matrix",
-                f"must have n = {n} rows and n + 1 = {n + 1} columns, got {t.shape}",
-            )
-        check_reallocation(t)
-        object.__setattr__(self, "reallocation", t)
-        if not isinstance(self.mechanism, dict) or "name" not in self.mechanism:
-            raise ModelError("mechanism", "must be a dict with a 'name'")
+        object.__setattr__(self, "reallocation", validated_reallocation(self.reallocation, n))
+        check_mechanism_label(self.mechanism)
 
     # -------------------------------------------------------------- views
     @property
@@ -365,6 +358,23 @@ def _check_stochastic(P: np.ndarray, field_name: str) -> None:
     if bad_rows.size:
         r = int(bad_rows[0])
         raise ModelError(field_name, f"row {r} sums to {sums[r]!r}, not 1")
+
+
+def validated_reallocation(t: Any, n: int) -> np.ndarray:
+    """The reallocation matrix as an array of shape (n, n+1), checked (Def 2.5, 2.6)."""
+    arr = _numeric_array(t, "mechanism.matrix")
+    if arr.shape != (n, n + 1):
+        raise ModelError(
+            "mechanism.matrix",
+            f"must have n = {n} rows and n + 1 = {n + 1} columns, got {arr.shape}",
+        )
+    check_reallocation(arr)
+    return arr
+
+
+def check_mechanism_label(mechanism: Any) -> None:
+    if not isinstance(mechanism, dict) or "name" not in mechanism:
+        raise ModelError("mechanism", "must be a dict with a 'name'")
 
 
 def check_reallocation(t: np.ndarray, field_name: str = "mechanism.matrix") -> None:

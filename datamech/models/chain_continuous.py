@@ -42,7 +42,7 @@ from scipy.special import erf, ndtr
 from ..errors import ModelError
 from . import chain as _chain
 from . import io
-from .chain import check_reallocation, mechanism_matrix
+from .chain import check_mechanism_label, mechanism_matrix, validated_reallocation
 
 __all__ = [
     "FAMILIES",
@@ -541,18 +541,8 @@ class ContinuousChainModel:
             raise ModelError("start", f"v_0 = {s!r} is outside the support [{L0!r}, {H0!r}]")
         object.__setattr__(self, "start", s)
 
-        t = self.reallocation
-        if not isinstance(t, np.ndarray):
-            t = mechanism_matrix(n, "matrix", matrix=t)
-        if t.shape != (n, n + 1):
-            raise ModelError(
-                "mechanism.matrix",
-                f"must have n = {n} rows and n + 1 = {n + 1} columns, got {t.shape}",
-            )
-        check_reallocation(t)
-        object.__setattr__(self, "reallocation", t)
-        if not isinstance(self.mechanism, dict) or "name" not in self.mechanism:
-            raise ModelError("mechanism", "must be a dict with a 'name'")
+        object.__setattr__(self, "reallocation", validated_reallocation(self.reallocation, n))
+        check_mechanism_label(self.mechanism)
 
         if self.K0 is None:
             K0 = max(k.log_lipschitz(L0, H0) for k in self.kernels)

@@ -112,6 +112,7 @@ FAMILY_MODULES = (
     "datamech.models.chain",
     "datamech.models.chain_continuous",
     "datamech.models.infosale",
+    "datamech.models.psp",
 )
 
 

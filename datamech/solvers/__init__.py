@@ -9,6 +9,7 @@ import importlib
 SOLVERS = {
     "chain": "datamech.solvers.chain:solve_model",
     "infosale": "datamech.solvers.infosale:solve_model",
+    "psp": "datamech.solvers.psp:solve_model",
 }
 
 

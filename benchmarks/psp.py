@@ -1,0 +1,78 @@
+"""PSP dynamics against the centralized program: rounds and time against size and ε.
+
+Markets follow SIM-CMHK of the spec (§4.3): J sellers with Q_j ~ U[50, 100], buyers
+with quadratic valuations θ_i'(0) ~ U[1, 2] and q̄_i ~ U[0.5, 1.5] · 2 ΣQ / n (total
+demand at price 0 twice the supply), reserves 0.01, complete graph, asynchronous
+schedule, start from no bids.  Prints one row per (buyers, ε).  Not a test.
+
+    python benchmarks/psp.py [--buyers 10 30 100 300 1000] [--sellers 20]
+                             [--eps 0.1 0.05 0.01] [--max-rounds 2000] [--plot DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from datamech.models.psp import PSPModel
+from datamech.models.psp_valuations import QuadraticValuation
+from datamech.solvers.psp import Market, efficient_allocation, simulate
+from datamech.solvers.psp.plots import plot_convergence
+
+
+def cmhk_market(n: int, J: int, eps: float, seed: int = 0, max_rounds: int = 2000) -> PSPModel:
+    rng = np.random.default_rng(seed)
+    Q = rng.uniform(50, 100, J)
+    th0 = rng.uniform(1, 2, n)
+    qbar = rng.uniform(0.5, 1.5, n) * 2 * Q.sum() / n
+    vals = tuple(QuadraticValuation(t / qb, qb) for t, qb in zip(th0, qbar, strict=True))
+    return PSPModel(
+        Q,
+        tuple(f"b{i}" for i in range(n)),
+        vals,
+        eps,
+        reserve=np.full(J, 0.01),
+        max_rounds=max_rounds,
+        seed=seed,
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--buyers", type=int, nargs="+", default=[10, 30, 100, 300, 1000])
+    ap.add_argument("--sellers", type=int, default=20)
+    ap.add_argument("--eps", type=float, nargs="+", default=[0.1, 0.05, 0.01])
+    ap.add_argument("--max-rounds", type=int, default=2000)
+    ap.add_argument("--plot", help="directory for convergence curves")
+    args = ap.parse_args()
+    print(
+        f"{'buyers':>7} {'sellers':>7} {'eps':>6} {'rounds':>7} {'conv':>5} {'psp s':>8} "
+        f"{'W*':>10} {'loss':>9} {'eff':>9} {'cvxpy s':>8}"
+    )
+    for n in args.buyers:
+        runs = {}
+        optimum = None
+        for eps in args.eps:
+            model = cmhk_market(n, args.sellers, eps, max_rounds=args.max_rounds)
+            market = Market(model)
+            t0 = time.perf_counter()
+            run = simulate(market)
+            t_psp = time.perf_counter() - t0
+            bench = efficient_allocation(model)
+            w = run.welfare_curve[-1]
+            optimum = bench.welfare
+            runs[eps] = run
+            print(
+                f"{n:>7} {args.sellers:>7} {eps:>6g} {run.rounds:>7} {run.converged!s:>5} "
+                f"{t_psp:>8.2f} {bench.welfare:>10.3f} {bench.welfare - w:>9.4f} "
+                f"{w / bench.welfare:>9.6f} {bench.seconds:>8.2f}",
+                flush=True,
+            )
+        if args.plot:
+            plot_convergence(runs, f"{args.plot}/psp_convergence_n{n}", optimum=optimum)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""The centralized welfare benchmark (spec §3, (B1)/(B2)) as a cvxpy convex program.
+
+(B1) maximize  Σ_i θ_i(Σ_{j:(i,j)∈E} x_ij) + Σ_j ρ_j (Q_j − Σ_i x_ij)
+     s.t.      Σ_{i:(i,j)∈E} x_ij <= Q_j   (dual λ_j: seller j's clearing price)
+               x >= 0
+
+with ρ_j the sellers' retention values (default 0).  The duals λ_j are the prices;
+at the optimum θ_i'(z_i) = λ_j wherever x_ij > 0 and θ_i'(z_i) <= λ_j on every edge
+(spec §3 "Duals").  :func:`market_clearing_price` is the pooled price (B2) u* =
+inf{u >= r : Σ_i d_i(u) <= Σ_j Q_j}, found by bisection on the demands, independently
+of the solver.
+
+Examples
+--------
+>>> from datamech.models.psp import PSPModel
+>>> from datamech.models.psp_valuations import QuadraticValuation as Qv
+>>> m = PSPModel([10.0], ("a", "b"), (Qv(1.0, 10.0), Qv(1.0, 6.0)), 0.1, reserve=[0.0])
+>>> b = efficient_allocation(m)
+>>> b.status, [round(float(x), 4) for x in b.z], round(float(b.prices[0]), 4)
+('optimal', [7.0, 3.0], 3.0)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...errors import SolverError
+from ...models.psp import PSPModel
+from ...models.psp_valuations import (
+    LinearCappedValuation,
+    LogValuation,
+    PiecewiseLinearValuation,
+    QuadraticValuation,
+)
+from ...results import ResultMixin
+
+
+@dataclass(frozen=True)
+class Benchmark(ResultMixin):
+    """Welfare-maximizing allocation: x (n, J), totals z, welfare W*, duals λ, u*."""
+
+    status: str
+    welfare: float
+    x: np.ndarray
+    z: np.ndarray
+    prices: np.ndarray
+    clearing_price: float
+    solver: str
+    seconds: float
+
+
+def _objective(model: PSPModel, z):
+    """Σ_i θ_i(z_i) as one DCP expression, vectorized per valuation family."""
+    import cvxpy as cp
+
+    groups: dict[type, list[int]] = {}
+    for i, v in enumerate(model.valuations):
+        groups.setdefault(type(v), []).append(i)
+    terms = []
+    for typ, idx in groups.items():
+        vals = [model.valuations[i] for i in idx]
+        zz = z[idx]
+        if typ is QuadraticValuation:
+            k = np.array([v.kappa for v in vals])
+            qb = np.array([v.qbar for v in vals])
+            # κ(q̄ z − z²/2), exact at the optimum (see QuadraticValuation.cvxpy_expr)
+            terms.append(k * qb @ zz - cp.sum(cp.multiply(k / 2.0, cp.square(zz))))
+        elif typ is LogValuation:
+            w = np.array([v.w for v in vals])
+            a = np.array([v.a for v in vals])
+            terms.append(w @ cp.log(1 + cp.multiply(1.0 / a, zz)))
+        elif typ is LinearCappedValuation:
+            pr = np.array([v.price for v in vals])
+            cap = np.array([v.cap for v in vals])
+            terms.append(pr @ cp.minimum(zz, cap))
+        else:  # PiecewiseLinearValuation and anything else: one expression per buyer
+            terms.extend(v.cvxpy_expr(z[i]) for i, v in zip(idx, vals, strict=True))
+    return cp.sum(cp.hstack(terms)) if len(terms) > 1 else terms[0]
+
+
+def _is_lp(model: PSPModel) -> bool:
+    return all(
+        isinstance(v, (LinearCappedValuation, PiecewiseLinearValuation)) for v in model.valuations
+    )
+
+
+def efficient_allocation(model: PSPModel, solver: str | None = None) -> Benchmark:
+    """Solve (B1) over the buyer–seller graph with cvxpy.
+
+    Parameters
+    ----------
+    model : PSPModel
+    solver : str, optional
+        A cvxpy solver name; default HiGHS for LPs (linear-capped and piecewise-linear
+        valuations) and Clarabel otherwise.
+
+    Returns
+    -------
+    Benchmark
+        ``prices`` are the duals λ_j of the supply constraints; with degenerate
+        supply = demand they are one point of an interval (spec REG-5).
+
+    Raises
+    ------
+    SolverError
+        If cvxpy does not report ``optimal``.
+    """
+    import cvxpy as cp
+    import scipy.sparse as sps
+
+    t0 = time.perf_counter()
+    E = model.edges
+    n, J = E.shape
+    bi, sj = np.nonzero(E)
+    m = bi.size
+    A_b = sps.csr_matrix((np.ones(m), (bi, np.arange(m))), shape=(n, m))
+    A_s = sps.csr_matrix((np.ones(m), (sj, np.arange(m))), shape=(J, m))
+    x = cp.Variable(m, nonneg=True)
+    z = A_b @ x
+    Q = np.asarray(model.supply, dtype=float)
+    ret = np.asarray(model.retention, dtype=float)
+    supply = A_s @ x <= Q
+    obj = _objective(model, z) + ret @ (Q - A_s @ x)
+    prob = cp.Problem(cp.Maximize(obj), [supply])
+    name = solver or ("HIGHS" if _is_lp(model) else "CLARABEL")
+    try:
+        with _quiet_stdout():
+            prob.solve(solver=name)
+    except cp.error.SolverError as exc:
+        raise SolverError("solver_error", f"{name}: {exc}") from None
+    if prob.status != cp.OPTIMAL:
+        raise SolverError(prob.status, f"welfare benchmark ({name})")
+    xv = np.zeros((n, J))
+    xv[bi, sj] = np.maximum(x.value, 0.0)
+    zv = xv.sum(axis=1)
+    welfare = float(
+        sum(v.value(zv[i]) for i, v in enumerate(model.valuations)) + ret @ (Q - xv.sum(axis=0))
+    )
+    lam = np.maximum(np.asarray(supply.dual_value, dtype=float).reshape(J), 0.0)
+    u_star = market_clearing_price(model.valuations, float(Q.sum()), float(np.min(ret)))
+    return Benchmark(
+        status="optimal",
+        welfare=welfare,
+        x=xv,
+        z=zv,
+        prices=lam,
+        clearing_price=u_star,
+        solver=name,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """HiGHS prints a banner on the C-level stdout; keep stdout for results (--json)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real stdout (e.g. some embedded interpreters)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def market_clearing_price(valuations, Q: float, reserve: float = 0.0, tol: float = 1e-12) -> float:
+    """Pooled clearing price u* = inf{u >= r : Σ_i d_i(u) <= Q} (spec §3, [M]).
+
+    d_i(u) = sup{z : θ_i'(z) > u} is non-increasing, so bisection on u is exact up to
+    ``tol`` (step demands included).
+
+    >>> from datamech.models.psp_valuations import QuadraticValuation as Qv
+    >>> vals = [Qv(p / (2 * d), 2 * d) for p, d in
+    ...         [(1, 50), (1.2, 40), (1.5, 26), (2, 20), (2.2, 14)]]
+    >>> round(market_clearing_price(vals, 150.0), 7)  # REG-7: 150 / 234.060606
+    0.6408597
+    """
+
+    def excess(u: float) -> float:
+        return float(sum(v.demand(u) for v in valuations)) - Q
+
+    if excess(reserve) <= 0:
+        return float(reserve)
+    lo, hi = float(reserve), max(v.theta_prime0 for v in valuations)
+    while hi - lo > tol * max(1.0, hi):
+        mid = 0.5 * (lo + hi)
+        if excess(mid) <= 0:
+            hi = mid
+        else:
+            lo = mid
+    return hi

@@ -98,6 +98,17 @@ def mechanism_matrix(n: int, name: str, alpha: Any = None, matrix: Any = None) -
     )
 
 
+def named_mechanism(n: Any, name: str, alpha: Any = None, matrix: Any = None):
+    """(t, label) for a chain of n trades: the matrix and the dict kept as ``model.mechanism``."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ModelError("n", f"must be an integer at least 1, got {n!r}")
+    t = mechanism_matrix(int(n), name, alpha=alpha, matrix=matrix)
+    label: dict[str, Any] = {"name": name}
+    if name == "TBDS":
+        label["alpha"] = alpha
+    return t, label
+
+
 # ---------------------------------------------------------------------- the model
 @dataclass(frozen=True, eq=False)
 class ChainModel:
@@ -288,12 +299,7 @@ def create(
     """
     if (transition is None) == (transitions is None):
         raise ModelError("transition", "give exactly one of transition or transitions")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ModelError("n", f"must be an integer at least 1, got {n!r}")
-    t = mechanism_matrix(int(n), mechanism, alpha=alpha, matrix=matrix)
-    mech: dict[str, Any] = {"name": mechanism}
-    if mechanism == "TBDS":
-        mech["alpha"] = alpha
+    t, mech = named_mechanism(n, mechanism, alpha, matrix)
     return ChainModel(
         n=n,
         values=values,

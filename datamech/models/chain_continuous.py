@@ -42,7 +42,7 @@ from scipy.special import erf, ndtr
 from ..errors import ModelError
 from . import chain as _chain
 from . import io
-from .chain import check_mechanism_label, mechanism_matrix, validated_reallocation
+from .chain import check_mechanism_label, named_mechanism, validated_reallocation
 
 __all__ = [
     "FAMILIES",
@@ -605,12 +605,7 @@ def create_continuous(
     >>> m.mechanism, m.K0
     ({'name': 'TBDS', 'alpha': 0.5}, 1.0)
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ModelError("n", f"must be an integer at least 1, got {n!r}")
-    t = mechanism_matrix(int(n), mechanism, alpha=alpha, matrix=matrix)
-    mech: dict[str, Any] = {"name": mechanism}
-    if mechanism == "TBDS":
-        mech["alpha"] = alpha
+    t, mech = named_mechanism(n, mechanism, alpha, matrix)
     return ContinuousChainModel(
         n=n,
         support=support,

@@ -113,6 +113,7 @@ FAMILY_MODULES = (
     "datamech.models.chain_continuous",
     "datamech.models.infosale",
     "datamech.models.psp",
+    "datamech.models.scaling",
 )
 
 

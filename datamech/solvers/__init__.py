@@ -10,6 +10,7 @@ SOLVERS = {
     "chain": "datamech.solvers.chain:solve_model",
     "infosale": "datamech.solvers.infosale:solve_model",
     "psp": "datamech.solvers.psp:solve_model",
+    "offline": "datamech.solvers.scaling:solve_model",
 }
 
 

@@ -31,7 +31,11 @@ import numpy as np
 from ..errors import ModelError
 from ..results import ResultMixin
 
-CHECK_MODULES: tuple[str, ...] = ("datamech.symbolic.chain", "datamech.symbolic.infosale")
+CHECK_MODULES: tuple[str, ...] = (
+    "datamech.symbolic.chain",
+    "datamech.symbolic.infosale",
+    "datamech.symbolic.scaling",
+)
 """Modules whose import registers checks (imported on first use)."""
 
 CheckOutcome = bool | tuple[bool, str]

@@ -1,0 +1,172 @@
+"""Symbolic checks for selling data with scaling-law values (seed 003, spec §5).
+
+Registered in family ``scaling`` (``datamech verify --family scaling``):
+
+* ``scaling.virtual_values``: sympy derives phi = v - (1-F)/f and the virtual cost
+  c + F/f from each named family's CDF (S4) and compares them, at sample points, with
+  :mod:`datamech.models.distributions`.
+* ``scaling.s1_single_buyer``: argmax_x r x^a - c x = (a r/c)^{1/(1-a)} with value
+  (1-a)(a/c)^{a/(1-a)} r^{1/(1-a)} (S1).
+* ``scaling.s3_cost_identity``: c (a/c)^{1/(1-a)} = a (a/c)^{a/(1-a)} (S3).
+* ``scaling.s5_uniform_moments``: E[(2v-1)_+^k] = 1/(2(k+1)), E[v^k] = 1/(k+1) (S5).
+* ``scaling.s17_mean_r``: E[r] = max_p p(1 - F(p)) for U[0,1], Exp(rate), Pareto(s) (S17).
+
+Per the spec, generic-alpha simplification is unreliable, so identities in alpha are
+checked at alpha in {1/2, 1/3, 2/3} exactly and at random floats.
+
+Examples
+--------
+>>> from datamech.symbolic import run_checks
+>>> all(r.passed for r in run_checks(family="scaling"))
+True
+"""
+
+from __future__ import annotations
+
+import random
+
+import sympy as sp
+
+from .registry import register
+
+FAMILY = "scaling"
+v, c, r, x, s, lam = sp.symbols("v c r x s lambda", positive=True)
+ALPHAS = (sp.Rational(1, 2), sp.Rational(1, 3), sp.Rational(2, 3))
+
+
+def _family_cdfs():
+    """(name, sympy CDF in v, the model-file table, parameter values, closed phi, vcost)."""
+    a, b = sp.Rational(1), sp.Rational(3)
+    return [
+        (
+            "uniform",
+            (v - a) / (b - a),
+            {"family": "uniform", "low": 1, "high": 3},
+            2 * v - b,
+            2 * v - a,
+        ),
+        (
+            "exponential",
+            1 - sp.exp(-2 * v),
+            {"family": "exponential", "rate": 2},
+            v - sp.Rational(1, 2),
+            None,
+        ),
+        (
+            "pareto",
+            1 - v ** (-3),
+            {"family": "pareto", "shape": 3},
+            v * (1 - sp.Rational(1, 3)),
+            None,
+        ),
+        ("power", v**2, {"family": "power", "shape": 2}, None, v * (1 + sp.Rational(1, 2))),
+    ]
+
+
+@register(
+    "scaling.virtual_values",
+    FAMILY,
+    "S4: phi = v - (1-F)/f and virtual cost c + F/f derived by sympy for uniform, "
+    "exponential, Pareto, power laws; equal to the closed forms and to datamech's numbers",
+)
+def virtual_values():
+    from ..models.distributions import from_table
+
+    points = {
+        "uniform": (1.3, 2.9),
+        "exponential": (0.2, 1.7),
+        "pareto": (1.1, 4.0),
+        "power": (0.3, 0.9),
+    }
+    for name, F, table, phi_closed, vc_closed in _family_cdfs():
+        f = sp.diff(F, v)
+        phi = sp.simplify(v - (1 - F) / f)
+        vcost = sp.simplify(v + F / f)
+        if phi_closed is not None and sp.simplify(phi - phi_closed) != 0:
+            return False, f"{name}: phi = {phi}, expected {phi_closed}"
+        if vc_closed is not None and sp.simplify(vcost - vc_closed) != 0:
+            return False, f"{name}: virtual cost = {vcost}, expected {vc_closed}"
+        d = from_table(table)
+        for t in points[name]:
+            if abs(float(phi.subs(v, t)) - float(d.virtual_value(t))) > 1e-10:
+                return False, f"{name}: phi({t}) differs from datamech"
+            if abs(float(vcost.subs(v, t)) - float(d.virtual_cost(t))) > 1e-8:
+                return False, f"{name}: virtual cost({t}) differs from datamech"
+    return True, "4 families: symbolic phi, virtual cost == closed forms == numeric"
+
+
+@register(
+    "scaling.s1_single_buyer",
+    FAMILY,
+    "S1: argmax_x r x^a - c x = (a r/c)^{1/(1-a)}, value (1-a)(a/c)^{a/(1-a)} r^{1/(1-a)}",
+)
+def s1_single_buyer():
+    for a in ALPHAS:
+        k = 1 / (1 - a)
+        obj = r * x**a - c * x
+        crit = sp.solve(sp.Eq(sp.diff(obj, x), 0), x)
+        xstar = (a * r / c) ** k
+        if not any(sp.simplify(sol - xstar) == 0 for sol in crit):
+            return False, f"alpha={a}: critical points {crit}"
+        if sp.simplify(sp.diff(obj, x, 2).subs(x, xstar)).is_negative is False:
+            return False, f"alpha={a}: not a maximum"
+        val = sp.simplify(obj.subs(x, xstar) - (1 - a) * (a / c) ** (a * k) * r**k)
+        if val != 0:
+            return False, f"alpha={a}: value residual {val}"
+    rng = random.Random(3)
+    for _ in range(5):
+        a, rr, cc = rng.uniform(0.05, 0.95), rng.uniform(0.1, 3), rng.uniform(0.1, 3)
+        k = 1 / (1 - a)
+        xs = (a * rr / cc) ** k
+        val = rr * xs**a - cc * xs
+        if abs(val - (1 - a) * (a / cc) ** (a * k) * rr**k) > 1e-9 * (1 + abs(val)):
+            return False, f"float alpha={a}"
+        if any(rr * y**a - cc * y > val + 1e-12 for y in (xs * 0.9, xs * 1.1)):
+            return False, f"float alpha={a}: not a maximum"
+    return True, "alpha in {1/2, 1/3, 2/3} exact and 5 random floats"
+
+
+@register("scaling.s3_cost_identity", FAMILY, "S3: c (a/c)^{1/(1-a)} = a (a/c)^{a/(1-a)}")
+def s3_cost_identity():
+    for a in ALPHAS:
+        k = 1 / (1 - a)
+        if sp.simplify(c * (a / c) ** k - a * (a / c) ** (a * k)) != 0:
+            return False, f"alpha={a}"
+    return True, "alpha in {1/2, 1/3, 2/3}"
+
+
+@register(
+    "scaling.s5_uniform_moments",
+    FAMILY,
+    "S5: v ~ U[0,1]: E[(2v-1)_+^k] = 1/(2(k+1)) and E[v^k] = 1/(k+1), k = 1/(1-alpha)",
+)
+def s5_uniform_moments():
+    kk = sp.symbols("k", positive=True)
+    lhs = sp.integrate((2 * v - 1) ** kk, (v, sp.Rational(1, 2), 1))
+    if sp.simplify(lhs - 1 / (2 * (kk + 1))) != 0:
+        return False, f"E[(2v-1)_+^k] = {lhs}"
+    if sp.simplify(sp.integrate(v**kk, (v, 0, 1)) - 1 / (kk + 1)) != 0:
+        return False, "E[v^k]"
+    return True, "for symbolic k > 0"
+
+
+@register(
+    "scaling.s17_mean_r",
+    FAMILY,
+    "S17: E[(phi(V))_+] = max_p p (1 - F(p)) for U[0,1], Exp(lambda), Pareto(s, 1) with s > 1",
+)
+def s17_mean_r():
+    # U[0,1]: both 1/4
+    lhs = sp.integrate(2 * v - 1, (v, sp.Rational(1, 2), 1))
+    if lhs != sp.Rational(1, 4):
+        return False, f"uniform E r = {lhs}"
+    # Exp(lambda): E[(v - 1/lambda)_+] = 1/(e lambda) = revenue at p = 1/lambda
+    lhs = sp.integrate((v - 1 / lam) * lam * sp.exp(-lam * v), (v, 1 / lam, sp.oo))
+    if sp.simplify(lhs - sp.exp(-1) / lam) != 0:
+        return False, f"exponential E r = {lhs}"
+    # Pareto(s) on [1, inf): phi = v(1-1/s) > 0, E r = (1-1/s) E v = 1 = max_p p^{1-s}
+    sv = sp.Rational(5, 2)
+    lhs = sp.integrate(v * (1 - 1 / sv) * sv * v ** (-sv - 1), (v, 1, sp.oo))
+    if sp.simplify(lhs - 1) != 0:
+        return False, f"pareto E r = {lhs}"
+    return True, "three families, exact"

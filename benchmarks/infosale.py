@@ -7,7 +7,12 @@ subprocess).  ``--tracemalloc`` adds the Python-heap peak, measured in a second 
 because tracing slows allocation-heavy code several-fold.
 Target (issue 6): m = 160 in under 10 s and under 4 GB.
 
+A second table times sweeps with the persistent LP (:class:`InfoSaleLP`): a prior sweep
+and a revenue/welfare-mix sweep, each re-solve against a fresh ``solve_lp`` of the same
+data (``|diff|`` is the largest value difference; the target is 1e-9).
+
     python benchmarks/infosale.py [--cells 40 80 160] [--backends highspy cvxpy]
+                                  [--sweep-cells 40 80 160] [--no-sweep]
 """
 
 from __future__ import annotations
@@ -37,12 +42,74 @@ print(json.dumps({"seconds": seconds, "py_peak_mb": peak / 2**20, "rss_mb": rss_
                   "value": res.value, "gap_vs_greedy": abs(res.value - check), "status": res.status}))
 """
 
+SWEEP = r"""
+import json, sys, time
+import numpy as np
+from datamech.models.infosale import Objective, create
+from datamech.solvers.infosale import InfoSaleLP, solve_lp
+m, backend = int(sys.argv[1]), sys.argv[2]
+base = create("competition", alpha=0.5, cells=m)
+priors = [0.52, 0.55, 0.6, 0.65, 0.7]
+mixes = [(0.8, 0.2), (0.6, 0.4), (0.4, 0.6), (0.2, 0.8), (0.0, 1.0)]
+d1, d2 = "KroneckerDelta(a1, theta)", "KroneckerDelta(a2, theta)"
+def mix_model(wr, ww):
+    e = f"{wr}*(p1 + p2) + {ww}*(v1*({d1} - 0.5*{d2}) + v2*({d2} - 0.5*{d1}))"
+    return base.replace(objective=Objective("expression", expression=e))
+t0 = time.perf_counter()
+plp = InfoSaleLP(base, backend=backend)
+plp.solve()
+cold = time.perf_counter() - t0
+out = {"cold": cold}
+for name, calls, fresh_models in (
+    ("prior", [dict(prior=[p, 1 - p]) for p in priors],
+     [base.replace(prior=np.array([p, 1 - p])) for p in priors]),
+    ("mix", [dict(prior=[0.5, 0.5], mix=w) for w in mixes], [mix_model(*w) for w in mixes]),
+):
+    warm, fresh, diff = [], [], 0.0
+    for kw, fm in zip(calls, fresh_models):
+        t0 = time.perf_counter(); v = plp.solve(**kw).value; warm.append(time.perf_counter() - t0)
+        t0 = time.perf_counter(); f = solve_lp(fm, backend=backend).value
+        fresh.append(time.perf_counter() - t0)
+        diff = max(diff, abs(v - f))
+    out[name] = {"warm": sum(warm) / len(warm), "fresh": sum(fresh) / len(fresh), "diff": diff}
+print(json.dumps(out))
+"""
+
+
+def sweep_table(cells: list[int], backends: list[str]) -> None:
+    header = (
+        f"{'m':>5} {'backend':>8} {'sweep':>6} {'build+cold [s]':>15} {'fresh [s]':>10} "
+        f"{'re-solve [s]':>13} {'speed-up':>9} {'|diff|':>9}"
+    )
+    print()
+    print("persistent LP (InfoSaleLP): mean time per solve over 5 parameter values")
+    print(header)
+    print("-" * len(header))
+    for m in cells:
+        for backend in backends:
+            out = subprocess.run(
+                [sys.executable, "-c", SWEEP, str(m), backend], capture_output=True, text=True
+            )
+            if out.returncode != 0:
+                print(f"{m:>5} {backend:>8}  failed: {out.stderr.strip().splitlines()[-1]}")
+                continue
+            d = json.loads(out.stdout.strip().splitlines()[-1])
+            for name in ("prior", "mix"):
+                r = d[name]
+                print(
+                    f"{m:>5} {backend:>8} {name:>6} {d['cold']:>15.2f} {r['fresh']:>10.3f} "
+                    f"{r['warm']:>13.3f} {r['fresh'] / r['warm']:>8.1f}x {r['diff']:>9.1e}"
+                )
+            sys.stdout.flush()
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cells", type=int, nargs="+", default=[40, 80, 160])
     ap.add_argument("--backends", nargs="+", default=["highspy", "cvxpy"])
     ap.add_argument("--tracemalloc", action="store_true", help="also measure the Python-heap peak")
+    ap.add_argument("--sweep-cells", type=int, nargs="+", default=None, help="default: --cells")
+    ap.add_argument("--no-sweep", action="store_true", help="skip the persistent-LP table")
     args = ap.parse_args()
     header = f"{'m':>5} {'backend':>8} {'sigma vars':>11} {'time [s]':>9} {'py peak [MB]':>13} {'max RSS [MB]':>13} {'revenue':>10} {'|LP-greedy|':>12}"
     print(header)
@@ -63,6 +130,8 @@ def main() -> None:
                 f"{d['rss_mb']:>13.1f} {d['value']:>10.6f} {d['gap_vs_greedy']:>12.1e}"
             )
             sys.stdout.flush()
+    if not args.no_sweep:
+        sweep_table(args.sweep_cells or args.cells, args.backends)
 
 
 if __name__ == "__main__":

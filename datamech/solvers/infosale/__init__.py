@@ -1,6 +1,8 @@
 """Solvers for selling information to competing buyers (seed 004, spec info-sale.md).
 
 * :func:`solve_lp`: the general LP of spec §3.2 (any finite game; highspy or cvxpy).
+* :class:`InfoSaleLP`: the same LP kept alive for sweeps (prior, outside option,
+  revenue/welfare mix, new types) with warm-started highspy or a DPP cvxpy problem.
 * :func:`solve_reduced` / :func:`solve_greedy`: the n = 2 Example 3 reduction (§3.3).
 * :class:`ClosedFormMechanism` / :func:`solve_closed_form`: Props 4-8 (§2, §3.4) and
   :func:`exponential_closed_forms` (§4.1 item 9).
@@ -26,6 +28,7 @@ from .closed_form import (
     solve_closed_form,
 )
 from .lp import BACKENDS, build_lp, diagnose_infeasibility, outside_option, solve_lp
+from .persistent import InfoSaleLP
 from .plots import THESIS_COLORS, plot_regions
 from .reduced import solve_greedy, solve_reduced
 from .results import InfoSaleResult
@@ -65,6 +68,7 @@ __all__ = [
     "RULES",
     "ClosedFormMechanism",
     "ClosedFormResult",
+    "InfoSaleLP",
     "InfoSaleResult",
     "build_lp",
     "diagnose_infeasibility",

@@ -138,6 +138,22 @@ def _knapsack(W: np.ndarray, q: np.ndarray, mu: float) -> np.ndarray:
     return h
 
 
+def _as_full_duals(d: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """The dual of "accuracy of type k >= mu" in the full LP's shape (m, 2, 2).
+
+    Prop 3 merges the two obedience constraints of a type into one.  The binding one is
+    "told the less likely state a, prefers a to 1 - a" (state 0 on a tie), so the dual
+    goes to entry [k, a, 1 - a]; the other entries are 0.  The full LP's duals are not
+    unique when both constraints bind together; for welfare their sum over (a, a') is
+    the reduced dual (tested), for revenue the bottom type's participation row can
+    carry part of the price in the full LP.
+    """
+    a = int(np.argmin(prior))
+    out = np.zeros((d.size, 2, 2))
+    out[:, a, 1 - a] = d
+    return out
+
+
 def solve_reduced(
     model: InfoSaleModel,
     backend: str = "highspy",
@@ -150,6 +166,15 @@ def solve_reduced(
     ----------
     monotone : bool
         Add pi~_i non-decreasing (Prop 2 (1)); needed only for non-regular laws (E17).
+        With it, the reduced revenue LP equals the full LP (which irons through
+        truthfulness) also for non-regular laws; without it, the reduced LP may return
+        a non-implementable rule of higher value there.
+
+    Returns
+    -------
+    InfoSaleResult
+        ``obedience_duals`` have the full LP's shape (m_i, 2, 2); see
+        :func:`_as_full_duals` for where the single reduced dual per type is put.
     """
     from ...errors import SolverError
 
@@ -216,7 +241,10 @@ def solve_reduced(
     ob_duals = None
     if "obedience" in blocks:
         d = duals[blocks["obedience"]]
-        ob_duals = [d[:m1], d[m1 : m1 + m2]]
+        ob_duals = [
+            _as_full_duals(d[:m1], model.prior),
+            _as_full_duals(d[m1 : m1 + m2], model.prior),
+        ]
     solver = "highspy" if backend == "highspy" else "cvxpy/HIGHS"
     return _finish(
         model, lay, alpha, h1, h2, value, "reduced", solver, time.perf_counter() - t0, ob_duals

@@ -86,7 +86,14 @@ class InfoSaleResult(ResultMixin):
         Shadow prices (>= 0) of the obedience constraints, shape (m_i, |A_i|, |A_i|):
         entry [k, a, a'] is the loss of objective per unit tightening of "type k told a
         prefers a to a'" (conditional-expectation form); None when obedience is off or
-        the method has no duals.
+        the method has no duals.  The reduced LP (n = 2 binary, Prop 3) has one
+        constraint per type, "accuracy >= mu"; its dual is reported in the same shape,
+        on entry [k, a, 1 - a] with a the less likely state (0 on a tie).  For the
+        welfare objective its sum over (a, a') equals the full LP's (whose split
+        between the two constraints of a type is not unique when both bind); for
+        revenue the full LP may also move part of the bottom type's price onto its
+        participation row, which binds with it, so the two need not agree there.
+        The greedy has none.
     implementable : bool
         Under Assumption 1: pi~_i non-decreasing for every buyer (Prop 2), so the
         reported payments make the rule truthful.

@@ -3,10 +3,14 @@
 Markets follow SIM-CMHK of the spec (§4.3): J sellers with Q_j ~ U[50, 100], buyers
 with quadratic valuations θ_i'(0) ~ U[1, 2] and q̄_i ~ U[0.5, 1.5] · 2 ΣQ / n (total
 demand at price 0 twice the supply), reserves 0.01, complete graph, asynchronous
-schedule, start from no bids.  Prints one row per (buyers, ε).  Not a test.
+schedule, start from no bids (``cold``) or, with ``--warm``, also from the truthful bids
+at the cvxpy optimum (``warm``, :func:`datamech.solvers.psp.dynamics.warm_start`).  Prints
+one row per (buyers, ε, start); ``turns`` counts the best replies actually computed
+(buyers whose sellers saw no change are skipped).  Not a test.
 
     python benchmarks/psp.py [--buyers 10 30 100 300 1000] [--sellers 20]
-                             [--eps 0.1 0.05 0.01] [--max-rounds 2000] [--plot DIR]
+                             [--eps 0.1 0.05 0.01] [--max-rounds 2000] [--warm] [--no-cold]
+                             [--plot DIR]
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import numpy as np
 from datamech.models.psp import PSPModel
 from datamech.models.psp_valuations import QuadraticValuation
 from datamech.solvers.psp import Market, efficient_allocation, simulate
+from datamech.solvers.psp.dynamics import warm_start
 from datamech.solvers.psp.plots import plot_convergence
 
 
@@ -45,10 +50,13 @@ def main() -> None:
     ap.add_argument("--sellers", type=int, default=20)
     ap.add_argument("--eps", type=float, nargs="+", default=[0.1, 0.05, 0.01])
     ap.add_argument("--max-rounds", type=int, default=2000)
+    ap.add_argument("--warm", action="store_true", help="also start from the cvxpy optimum")
+    ap.add_argument("--no-cold", action="store_true", help="skip the runs from no bids")
     ap.add_argument("--plot", help="directory for convergence curves")
     args = ap.parse_args()
     print(
-        f"{'buyers':>7} {'sellers':>7} {'eps':>6} {'rounds':>7} {'conv':>5} {'psp s':>8} "
+        f"{'buyers':>7} {'sellers':>7} {'eps':>6} {'start':>5} {'rounds':>7} {'turns':>8} "
+        f"{'conv':>5} {'psp s':>8} "
         f"{'W*':>10} {'loss':>9} {'eff':>9} {'cvxpy s':>8}"
     )
     for n in args.buyers:
@@ -57,20 +65,24 @@ def main() -> None:
         for eps in args.eps:
             model = cmhk_market(n, args.sellers, eps, max_rounds=args.max_rounds)
             market = Market(model)
-            t0 = time.perf_counter()
-            run = simulate(market)
-            t_psp = time.perf_counter() - t0
             bench = efficient_allocation(model)
-            w = run.welfare_curve[-1]
             optimum = bench.welfare
-            runs[eps] = run
-            print(
-                f"{n:>7} {args.sellers:>7} {eps:>6g} {run.rounds:>7} {run.converged!s:>5} "
-                f"{t_psp:>8.2f} {bench.welfare:>10.3f} {bench.welfare - w:>9.4f} "
-                f"{w / bench.welfare:>9.6f} {bench.seconds:>8.2f}",
-                flush=True,
-            )
-        if args.plot:
+            starts = ([] if args.no_cold else ["cold"]) + (["warm"] if args.warm else [])
+            for start in starts:
+                t0 = time.perf_counter()
+                initial = warm_start(market, bench) if start == "warm" else None
+                run = simulate(market, initial=initial)
+                t_psp = time.perf_counter() - t0  # warm: includes building the start
+                w = run.welfare_curve[-1]
+                if start == "cold":
+                    runs[eps] = run
+                print(
+                    f"{n:>7} {args.sellers:>7} {eps:>6g} {start:>5} {run.rounds:>7} "
+                    f"{run.turns:>8} {run.converged!s:>5} {t_psp:>8.2f} {bench.welfare:>10.3f} "
+                    f"{bench.welfare - w:>9.4f} {w / bench.welfare:>9.6f} {bench.seconds:>8.2f}",
+                    flush=True,
+                )
+        if args.plot and runs:
             plot_convergence(runs, f"{args.plot}/psp_convergence_n{n}", optimum=optimum)
 
 

@@ -105,6 +105,8 @@ def _emit(result, args, stem: str) -> None:
             (out / f"{stem}.json").write_text(json.dumps(data, indent=2) + "\n")
             frame = result.to_frame()
             frame.to_csv(out / f"{stem}.csv", index=False)
+            if callable(getattr(result, "plot", None)):  # e.g. PSP convergence curves
+                result.plot(out)
         except OSError as exc:
             raise ModelError("--out", f"cannot write to {out} ({exc.strerror})") from None
     if args.json:

@@ -277,7 +277,8 @@ _MODEL_KEYS = {
 }
 _SELLER_KEYS = {"name", "supply", "reserve", "retention"}
 _BUYER_KEYS = {"name", "valuation", "sellers", "need", "initial_price"}
-SOLVER_KEYS = {"backend", "check_nash", "nash_sample"}
+SOLVER_KEYS = {"backend", "check_nash", "nash_sample", "warm_start"}
+SOLVER_KEYS |= {"winners_per_step", "isp_fallback", "initial_prices"}
 
 
 def from_toml(data: dict[str, Any]) -> PSPModel:

@@ -34,6 +34,7 @@ from ..results import ResultMixin
 CHECK_MODULES: tuple[str, ...] = (
     "datamech.symbolic.chain",
     "datamech.symbolic.infosale",
+    "datamech.symbolic.psp",
     "datamech.symbolic.scaling",
 )
 """Modules whose import registers checks (imported on first use)."""

@@ -40,6 +40,8 @@ def test_solve_human_output_and_out_dir(tmp_path):
     assert saved["converged"] is True
     assert saved["optimal_welfare"] == pytest.approx(159.036646, abs=1e-5)  # REG-7 restricted
     assert (tmp_path / "result.csv").read_text().startswith("buyer,seller")
+    for suffix in ("png", "pdf"):  # convergence curves
+        assert (tmp_path / f"psp_convergence.{suffix}").stat().st_size > 1000
 
 
 @pytest.mark.parametrize(

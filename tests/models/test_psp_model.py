@@ -212,8 +212,10 @@ def test_examples_load(name):
     assert isinstance(m, PSPModel) and m.n_buyers == 5 and m.supply.tolist() == [65, 85]
 
 
-def test_draft_mode_model_validates_but_is_not_solvable_yet():
+def test_draft_mode_model_validates_and_solves():
     m = _model(mode="draft", p_kappa=3.0, initial_price=[1.0, 1.2])
     assert m.needs().tolist() == [50.0, 40.0]
-    with pytest.raises(ModelError, match="mode: draft mode"):
-        dm.solve(m)
+    res = dm.solve(m)
+    assert res.mode == "draft" and res.converged
+    with pytest.raises(ModelError, match="solver.winners_per_step"):
+        dm.solve(m, winners_per_step="some")

@@ -19,6 +19,7 @@ from datamech.solvers.psp import (
     simulate,
     solve_model,
 )
+from datamech.solvers.psp.dynamics import warm_start
 
 NAMES = ("A", "B", "C", "D", "E")
 D = np.array([50.0, 40, 26, 20, 14])
@@ -264,3 +265,84 @@ def test_solve_model_options():
         solve_model(surrogate(0.5), colour=1)
     with pytest.raises(ModelError, match="tie_rule"):
         solve_model(surrogate(0.5), tie_break="first")
+
+
+# ------------------------------------------------------------------- fast paths
+def _reference_best_reply(m, i, q, p):
+    """The committed grid version of the best reply (dense price x seller supply table)."""
+    qi, pi = np.zeros(m.J), np.zeros(m.J)
+    v, th0 = m.vals[i], m.theta0[i]
+    nb, Y, Dm = m.supply_curves(i, q, p)
+    Qy = Dm.sum(axis=1)
+    vol = float(np.max(np.minimum(Qy, v.demand(Y)))) - m.eps / th0
+    if vol <= 1e-12:
+        return qi, pi
+    k = min(int(np.searchsorted(Qy, vol - 1e-12 * max(1.0, vol))), Y.size - 1)
+    below = Dm[k - 1] if k > 0 else np.zeros(nb.size)
+    extra = Dm[k] - below
+    before = np.concatenate(([0.0], np.cumsum(extra)[:-1]))
+    amounts = below + np.clip(max(vol - below.sum(), 0.0) - before, 0.0, extra)
+    pos = amounts > 1e-12
+    qi[nb[pos]] = amounts[pos]
+    pi[nb[pos]] = float(v.marginal(vol))
+    return qi, pi
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_best_reply_matches_the_grid_reference(seed):
+    rng = np.random.default_rng(seed)
+    n, J = 7, 4
+    vals = tuple(Qv(rng.uniform(0.05, 0.3), rng.uniform(5, 20)) for _ in range(n))
+    E = rng.random((n, J)) < 0.6
+    E[np.arange(n), rng.integers(0, J, n)] = True
+    m = Market(PSPModel(rng.uniform(5, 15, J), tuple("abcdefg"), vals, 0.05, edges=E,
+                        reserve=rng.uniform(0, 0.5, J)))  # fmt: skip
+    q = np.where(E & (rng.random((n, J)) < 0.7), rng.integers(1, 8, (n, J)), 0).astype(float)
+    p = np.where(q > 0, rng.integers(1, 10, (n, J)) / 4, 0.0)  # ties on purpose
+    for i in range(n):
+        got, ref = m.best_reply(i, q, p), _reference_best_reply(m, i, q, p)
+        assert np.allclose(got[0], ref[0], atol=1e-9) and np.allclose(got[1], ref[1])
+
+
+@pytest.mark.parametrize("schedule", ["asynchronous", "round_robin", "synchronous"])
+def test_skipping_clean_buyers_changes_nothing(schedule):
+    E = np.array([[1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 0, 1], [0, 1, 1]], dtype=bool)
+    vals = tuple(Qv(0.05 * (k + 1), 10.0 + k) for k in range(5))
+    model = PSPModel([8.0, 6.0, 9.0], NAMES, vals, 0.05, edges=E, schedule=schedule,
+                     max_rounds=300)  # fmt: skip
+    fast = simulate(Market(model))
+    slow = simulate(Market(model), skip_clean=False)
+    assert fast.rounds == slow.rounds and fast.converged == slow.converged
+    assert np.array_equal(fast.q, slow.q) and np.array_equal(fast.p, slow.p)
+    assert fast.turns < slow.turns == slow.rounds * 5
+
+
+def test_warm_start_from_the_optimum_is_already_an_eps_nash():
+    m = Market(surrogate(0.05))
+    q0, p0 = warm_start(m)
+    run = simulate(m, initial=(q0, p0))
+    assert run.converged and run.rounds == 1
+    assert check_eps_nash(m, run.q, run.p).ok
+    res = solve_model(surrogate(0.05), warm_start=True)
+    assert res.converged and res.efficiency == pytest.approx(1.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("rule", ["proportional", "lazar_semret", "strict"])
+@pytest.mark.parametrize("seed", range(5))
+def test_batched_utilities_match_the_reference_auctions(rule, seed):
+    # the prefix-sum path (no tie at the candidate's price) and the general path (ties)
+    # against Market.utility, which clears every auction with auction.allocate
+    rng = np.random.default_rng(seed)
+    n, J = 6, 3
+    vals = tuple(Qv(rng.uniform(0.05, 0.3), rng.uniform(5, 20)) for _ in range(n))
+    m = Market(PSPModel(rng.uniform(5, 15, J), tuple("abcdef"), vals, 0.05, tie_rule=rule,
+                        reserve=rng.uniform(0, 0.5, J)))  # fmt: skip
+    q = np.where(rng.random((n, J)) < 0.7, rng.integers(1, 8, (n, J)), 0).astype(float)
+    p = np.where(q > 0, rng.integers(1, 10, (n, J)) / 4, 0.0)
+    for i in range(n):
+        opp = m.opponents(i, q, p)
+        cands = [m.best_reply(i, q, p, opp), (q[i], p[i])]  # p[i] often ties (grid of 1/4)
+        cands.append((rng.uniform(0, 6, J), rng.uniform(0, 3, J)))  # no ties
+        got = m.utilities(i, opp, cands)
+        want = [m.utility(i, qi, pi, q, p) for qi, pi in cands]
+        assert got == pytest.approx(want, abs=1e-9)

@@ -19,8 +19,10 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,12 +43,14 @@ from .auction import (
     psp_costs,
 )
 from .centralized import Benchmark, efficient_allocation, market_clearing_price
-from .dynamics import Simulation, simulate
+from .draft import DraftRun, draft_payments, simulate_draft
+from .dynamics import Simulation, simulate, warm_start
 from .equilibrium import NashCheck, best_deviation_value, check_eps_nash
 from .market import Market, Outcome
 
 OPTIONS = ("schedule", "max_rounds", "seed", "tie_rule", "tie_break", "check_nash")
-OPTIONS += ("nash_sample", "backend")
+OPTIONS += ("nash_sample", "backend", "winners_per_step", "isp_fallback", "initial_prices")
+OPTIONS += ("warm_start",)
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,12 @@ class PSPResult(ResultMixin):
         Passes of the dynamics (the last one confirming) and whether it stopped by
         itself.
     eps_nash : dict
-        The independent check: ``ok``, ``max_gap``, ``tolerance`` (2ε), ``checked``.
+        The independent check: ``ok``, ``max_gap``, ``tolerance`` (2ε), ``checked``
+        (draft mode: not run, ``ok`` is None).
+    trace : tuple of dict
+        Draft mode: the state published at every time step (spec §2.6); empty otherwise.
+    reserves, isp_purchases : arrays, optional
+        Draft mode: the final reserves r_j and the data each buyer bought from κ.
     """
 
     status: str
@@ -102,6 +111,8 @@ class PSPResult(ResultMixin):
     seconds: float
     dynamics_seconds: float
     benchmark_seconds: float
+    reserves: np.ndarray | None = None
+    isp_purchases: np.ndarray | None = None
 
     def to_frame(self):
         """One row per (buyer, seller) edge with a bid or an allocation."""
@@ -126,6 +137,25 @@ class PSPResult(ResultMixin):
                     )
         return pd.DataFrame(rows)
 
+    def plot(self, out_dir: str | Path) -> list[Path]:
+        """Convergence curves of this run: efficiency W/W* and the number of buyers that
+        updated (standard mode) or changed a bid (draft mode) per round; writes
+        ``out_dir``/psp_convergence.png and .pdf and returns the paths.
+
+        >>> import tempfile, datamech as dm
+        >>> res = dm.solve(dm.load("examples/models/psp_cmhk_example.toml"))
+        >>> [p.name for p in res.plot(tempfile.mkdtemp())]
+        ['psp_convergence.png', 'psp_convergence.pdf']
+        """
+        from .plots import plot_convergence
+
+        return plot_convergence(
+            {self.epsilon: self},
+            Path(out_dir) / "psp_convergence",
+            optimum=self.optimal_welfare,
+            efficiency=True,
+        )
+
     def format(self) -> str:
         """A readable summary: headline numbers and the per-buyer table."""
         lines = [
@@ -141,10 +171,24 @@ class PSPResult(ResultMixin):
             + ", ".join(
                 f"{s} {v:.4f}" for s, v in zip(self.sellers, self.optimal_prices, strict=True)
             ),
-            f"  2eps-Nash check  {'ok' if self.eps_nash['ok'] else 'FAILED'} "
-            f"(max gain {self.eps_nash['max_gap']:.3g} <= {self.eps_nash['tolerance']:.3g}, "
-            f"{self.eps_nash['checked']} buyers checked)",
         ]
+        if self.eps_nash["ok"] is None:
+            lines.append("  2eps-Nash check  not run")
+        else:
+            lines.append(
+                f"  2eps-Nash check  {'ok' if self.eps_nash['ok'] else 'FAILED'} "
+                f"(max gain {self.eps_nash['max_gap']:.3g} <= "
+                f"{self.eps_nash['tolerance']:.3g}, {self.eps_nash['checked']} buyers checked)"
+            )
+        if self.mode == "draft" and self.reserves is not None:
+            lines.append(
+                "  final reserves   "
+                + ", ".join(
+                    f"{s} {v:.4f}" for s, v in zip(self.sellers, self.reserves, strict=True)
+                )
+            )
+            if self.isp_purchases is not None and np.any(self.isp_purchases > 0):
+                lines.append(f"  bought from ISP  {float(np.sum(self.isp_purchases)):.4f}")
         if not self.feasible:
             lines.append("  WARNING: allocation exceeds supply (tie rule 'strict')")
         lines.append("")
@@ -192,8 +236,11 @@ def solve_model(model: PSPModel, **options: Any) -> PSPResult:
 
     Options (keywords, or the model file's ``[solver]`` table): ``schedule``,
     ``max_rounds``, ``seed``, ``tie_rule`` (alias ``tie_break``) override the model;
-    ``check_nash`` (default True); ``nash_sample`` (check at most this many buyers,
-    a seeded sample, default 200); ``backend`` (cvxpy solver name for the benchmark).
+    ``warm_start`` (default False: start the dynamics from the centralized optimum's
+    truthful bids, :func:`.dynamics.warm_start`); draft mode: ``winners_per_step``,
+    ``isp_fallback``, ``initial_prices`` (:mod:`.draft`); ``check_nash`` (default
+    True); ``nash_sample`` (check at most this many buyers, a seeded sample, default
+    200); ``backend`` (cvxpy solver name for the benchmark).
 
     Examples
     --------
@@ -211,17 +258,17 @@ def solve_model(model: PSPModel, **options: Any) -> PSPResult:
     changes = {k: opts[k] for k in ("schedule", "max_rounds", "seed", "tie_rule") if k in opts}
     if changes:
         model = model.with_options(**changes)
-    market = Market(model)
     if model.mode == "draft":
-        # spec §2.6 rules (opt-out split, seller progressive allocation) are not built yet
-        raise ModelError("mode", "draft mode (spec §2.6) is not implemented yet; use 'standard'")
-    sim = simulate(market)
+        return _solve_draft(model, opts, t0)
+    market = Market(model)
+    bench = efficient_allocation(model, solver=opts.get("backend"))
+    initial = warm_start(market, bench) if opts.get("warm_start", False) else None
+    sim = simulate(market, initial=initial)
     q, p = sim.q, sim.p
     rounds, converged, messages = sim.rounds, sim.converged, sim.messages
     welfare_curve, updates_curve = sim.welfare_curve, sim.updates_curve
     outcome = market.outcome(q, p)
     dyn_seconds = sim.seconds
-    bench = efficient_allocation(model, solver=opts.get("backend"))
     if opts.get("check_nash", True):
         sample = int(opts.get("nash_sample", 200))
         who = None
@@ -266,16 +313,70 @@ def solve_model(model: PSPModel, **options: Any) -> PSPResult:
         welfare_curve=welfare_curve,
         updates_curve=updates_curve,
         trace=(),
-        solver=f"psp-{model.mode} + cvxpy/{bench.solver}",
+        solver=f"psp-{model.mode}{' (warm start)' if initial is not None else ''}"
+        f" + cvxpy/{bench.solver}",
         seconds=time.perf_counter() - t0,
         dynamics_seconds=dyn_seconds,
         benchmark_seconds=bench.seconds,
     )
 
 
+def _solve_draft(model: PSPModel, opts: dict[str, Any], t0: float) -> PSPResult:
+    """Draft mode (spec §2.6): the draft's dynamics, eq.-(4) payments, the benchmark."""
+    run = simulate_draft(
+        model,
+        winners_per_step=opts.get("winners_per_step", "all"),
+        isp_fallback=bool(opts.get("isp_fallback", True)),
+        initial_prices=opts.get("initial_prices"),
+    )
+    c = draft_payments(run.x, run.price, model.supply, run.reserve, model.tie_rule)
+    z = run.x.sum(axis=1)
+    values = np.array([v.value(z[i]) for i, v in enumerate(model.valuations)])
+    unsold = np.maximum(model.supply - run.x.sum(axis=0), 0.0)
+    welfare = float(values.sum() + np.dot(model.retention, unsold))
+    bench = efficient_allocation(model, solver=opts.get("backend"))
+    return PSPResult(
+        status="converged" if run.converged else "max_rounds",
+        mode=model.mode,
+        schedule="draft time steps",
+        tie_rule=model.tie_rule,
+        epsilon=model.epsilon,
+        buyers=model.buyers,
+        sellers=model.sellers,
+        bids={"quantity": run.x, "price": run.price},
+        allocation=run.x,
+        payments=c,
+        utilities=values - c.sum(axis=1),
+        revenue=c.sum(axis=0),
+        welfare=welfare,
+        optimal_welfare=bench.welfare,
+        efficiency=welfare / bench.welfare if bench.welfare > 0 else float("nan"),
+        loss=bench.welfare - welfare,
+        rounds=run.rounds,
+        converged=run.converged,
+        messages=run.messages,
+        feasible=bool(np.all(run.x.sum(axis=0) <= model.supply * (1 + 1e-9) + 1e-9)),
+        optimal_allocation=bench.x,
+        optimal_prices=bench.prices,
+        clearing_price=bench.clearing_price,
+        price_dispersion=price_dispersion(run.x, run.price),
+        eps_nash={"ok": None, "max_gap": None, "tolerance": 2 * model.epsilon, "checked": 0},
+        welfare_curve=run.welfare_curve,
+        updates_curve=run.updates_curve,
+        trace=tuple(dataclasses.asdict(step) for step in run.trace),
+        solver=f"psp-draft + cvxpy/{bench.solver}",
+        seconds=time.perf_counter() - t0,
+        dynamics_seconds=run.seconds,
+        benchmark_seconds=bench.seconds,
+        reserves=run.reserve,
+        isp_purchases=run.isp,
+    )
+
+
 __all__ = [
     "AuctionOutcome",
     "Benchmark",
+    "DraftRun",
     "Market",
     "NashCheck",
     "Outcome",
@@ -288,6 +389,7 @@ __all__ = [
     "check_eps_nash",
     "check_tie_rule",
     "clear_auction",
+    "draft_payments",
     "efficient_allocation",
     "exclusion_costs",
     "market_clearing_price",
@@ -296,5 +398,6 @@ __all__ = [
     "psp_allocation",
     "psp_costs",
     "simulate",
+    "simulate_draft",
     "solve_model",
 ]

@@ -9,6 +9,10 @@ holds ([LS] Algorithm 1).  One *round* is a pass in which every buyer gets one t
 * ``"synchronous"``: every buyer replies to the same snapshot and all updates apply
   together.
 
+A buyer's turn depends only on the bids at its neighbour sellers (its reply excludes its
+own bid), so a buyer is skipped when no bid at any of its sellers changed since its last
+turn: its reply and its decision would be the same (one version counter per seller).
+
 The run stops after the first pass with no update (``converged = True``) or after
 ``max_rounds`` passes (``converged = False``).  A stop certifies only that no buyer can
 gain more than ε by its truthful reply; the 2ε-Nash property is checked separately
@@ -48,6 +52,7 @@ class Simulation:
     welfare_curve: tuple[float, ...] = field(default=())
     updates_curve: tuple[int, ...] = field(default=())
     price_curve: tuple[float, ...] = field(default=())
+    turns: int = 0
 
 
 def simulate(
@@ -57,6 +62,7 @@ def simulate(
     seed: int | None = None,
     initial: tuple[np.ndarray, np.ndarray] | None = None,
     record: bool = True,
+    skip_clean: bool = True,
 ) -> Simulation:
     """Run the standard-mode dynamics from ``initial`` (default: no bids).
 
@@ -66,10 +72,13 @@ def simulate(
     schedule, max_rounds, seed : optional
         Override the model's values.
     initial : (q, p), optional
-        Starting profile.
+        Starting profile (e.g. :func:`warm_start`).
     record : bool
         Record welfare, number of updates and mean bid price after every round (the
         convergence curves).
+    skip_clean : bool
+        Skip buyers none of whose sellers saw a bid change since their last turn (exact:
+        the run is the same, only faster).
 
     Returns
     -------
@@ -84,26 +93,47 @@ def simulate(
     welfare, updates_curve, prices = [], [], []
     messages = 0
     rounds = 0
+    turns = 0
     converged = False
+    version = np.zeros(market.J, dtype=np.int64)  # bumped when a bid at seller j changes
+    seen = np.full(market.n, -1, dtype=np.int64)  # Σ versions of i's sellers at its last turn
+    nbs = market.neighbours
+
+    def apply(i: int, qi: np.ndarray, pi: np.ndarray) -> None:
+        changed = (qi != q[i]) | (pi != p[i])
+        version[changed] += 1
+        q[i], p[i] = qi, pi
+
     while rounds < max_rounds:
         rounds += 1
         updates = 0
         if schedule == "synchronous":
             new = []
             for i in range(market.n):
+                mark = int(version[nbs[i]].sum())
+                if skip_clean and mark == seen[i]:
+                    continue
+                seen[i] = mark
+                turns += 1
                 qi, pi, better = market.turn(i, q, p)
                 if better:
                     new.append((i, qi, pi))
             for i, qi, pi in new:
-                q[i], p[i] = qi, pi
+                apply(i, qi, pi)
+            for i, _, _ in new:
+                seen[i] = -1  # the others moved too: look again next pass
             updates = len(new)
         else:
             order = rng.permutation(market.n) if schedule == "asynchronous" else range(market.n)
             for i in order:
+                if skip_clean and int(version[nbs[i]].sum()) == seen[i]:
+                    continue
+                turns += 1
                 qi, pi, better = market.turn(i, q, p)
                 if better:
-                    q[i], p[i] = qi, pi
+                    apply(i, qi, pi)
                     updates += 1
+                seen[i] = int(version[nbs[i]].sum())
         messages += updates
         if record:
             welfare.append(market.welfare_of(q, p))
@@ -123,4 +153,37 @@ def simulate(
         welfare_curve=tuple(welfare),
         updates_curve=tuple(updates_curve),
         price_curve=tuple(prices),
+        turns=turns,
     )
+
+
+def warm_start(market: Market, benchmark=None) -> tuple[np.ndarray, np.ndarray]:
+    """Truthful bids at the centralized optimum (spec §3 B1): (x*_ij, θ_i'(z_i*)).
+
+    A starting profile for :func:`simulate` (option ``warm_start``); the dynamics and
+    their stopping rule are unchanged, only the start is informed by the cvxpy prices.
+    """
+    from .centralized import efficient_allocation
+
+    bench = efficient_allocation(market.model) if benchmark is None else benchmark
+    x = np.where(bench.x > 1e-9, bench.x, 0.0)
+    z = x.sum(axis=1)
+    if market.E.all() and z.sum() <= market.Q.sum() + 1e-9:
+        # an interior-point optimum spreads every z_i over all sellers (any split is
+        # optimal on a complete graph); the north-west-corner split of the same totals
+        # has at most n + J − 1 bids, which keeps the books and the first pass small
+        x = np.zeros_like(x)
+        left = market.Q.copy()
+        j = 0
+        for i in range(market.n):
+            need = z[i]
+            while need > 1e-12 and j < market.J:
+                take = min(need, left[j])
+                x[i, j] += take
+                need -= take
+                left[j] -= take
+                if left[j] <= 1e-12:
+                    j += 1
+        z = x.sum(axis=1)
+    w = np.array([v.marginal(zz) for v, zz in zip(market.vals, z, strict=True)])
+    return x, np.where(x > 0, w[:, None], 0.0)

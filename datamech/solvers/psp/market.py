@@ -149,6 +149,9 @@ class Market:
         over every neighbour auction (eqs. 3/20 and 4); a zero-quantity entry changes
         nobody's allocation, so each scenario zeroes the other candidates' entries.
         """
+        fast = self._utilities_untied(i, opp, candidates)
+        if fast is not None:
+            return fast
         nb = opp.nb
         # only the auctions where some candidate bids can change u_i
         relevant = np.zeros(nb.size, dtype=bool)
@@ -205,6 +208,44 @@ class Market:
             out[c] = val.value(float(a[c, os_ == c].sum())) - displaced[c]
         return out
 
+    def _utilities_untied(self, i: int, opp: Opponents, candidates) -> np.ndarray | None:
+        """:meth:`utilities` by prefix sums when no candidate price ties an opponent's.
+
+        Under the proportional rule, a bid (x, w) at seller j leaves every opponent priced
+        above w untouched, gets a = min(x, L0) with L0 = [Q_j − Σ_{p_k > w} q_k]^+, and
+        displaces the units in positions (L0 − a, L0] of the lower bids taken in
+        descending price order, so eq. (4) is F(L0) − F(L0 − a) with F the running sum
+        of price × quantity (a tied group shares one price, so its split does not
+        matter).  Returns None (use the general path) for other tie rules or a tie at w.
+        """
+        if self.tie_rule != "proportional":
+            return None
+        nb = opp.nb
+        order = np.lexsort((-opp.price, opp.col))
+        col, pr = opp.col[order], opp.price[order]
+        cq = np.concatenate(([0.0], np.cumsum(opp.qty[order])))
+        cv = np.concatenate(([0.0], np.cumsum(opp.qty[order] * pr)))
+        neg = -pr
+        bounds = np.searchsorted(col, np.arange(nb.size + 1))
+        out = np.empty(len(candidates))
+        for m, (qi, pi) in enumerate(candidates):
+            total, cost = 0.0, 0.0
+            for c in np.flatnonzero(qi[nb] > TINY):
+                s, e = bounds[c], bounds[c + 1]
+                w, x = pi[nb[c]], qi[nb[c]]
+                seg = neg[s:e]
+                k = s + int(np.searchsorted(seg, -w, side="left"))
+                if k < e and pr[k] == w:
+                    return None  # a tie at w: the tie rule decides, use the general path
+                L0 = max(self.Q[nb[c]] - (cq[k] - cq[s]), 0.0)
+                a = min(x, L0)
+                total += a
+                if a > 0:
+                    lq = cq[k + 1 : e + 1] - cq[k]
+                    cost += _running(lq, cv, pr, k, L0) - _running(lq, cv, pr, k, L0 - a)
+            out[m] = self.vals[i].value(total) - cost
+        return out
+
     # ------------------------------------------------------------------ best reply
     def supply_curves(self, i: int, q: np.ndarray, p: np.ndarray, opp: Opponents | None = None):
         """Buyer i's view of its neighbour auctions (eq. 2 and spec R-MPF).
@@ -248,8 +289,31 @@ class Market:
         th0 = self.theta0[i]
         if th0 <= 0:
             return qi, pi
-        nb, Y, D = self.supply_curves(i, q, p, opp)
-        Qy = D.sum(axis=1)
+        if opp is None:
+            opp = self.opponents(i, q, p)
+        nb, col, price, qty = opp.nb, opp.col, opp.price, opp.qty
+        Qn = self.Q[nb]
+        # Q_i(y) = Σ_j [Q_j − S_j(y)]^+ with S_j(y) the quantity bid at j strictly above y.
+        # Walking prices downwards, bid k raises min(S_j, Q_j) by delta_k; so
+        # Q_i(y) = Σ_j Q_j − Σ_{k: p_k > y} delta_k (1-D sorts, no price x seller grid).
+        order = np.lexsort((-price, col))
+        qs, cs_col = qty[order], col[order]
+        csum = np.cumsum(qs)
+        first = np.empty(qs.size, dtype=bool)
+        first[0] = True
+        first[1:] = cs_col[1:] != cs_col[:-1]
+        start = np.flatnonzero(first)
+        base = (csum - qs)[start][np.cumsum(first) - 1]
+        after = csum - base
+        cap = Qn[cs_col]
+        delta = np.minimum(after, cap) - np.minimum(after - qs, cap)
+        ps = price[order]
+        asc = np.argsort(ps, kind="stable")
+        p_asc = ps[asc]
+        dsum = np.concatenate(([0.0], np.cumsum(delta[asc])))
+        Y = np.unique(np.concatenate(([0.0], price)))
+        Qy = Qn.sum() - (dsum[-1] - dsum[np.searchsorted(p_asc, Y, side="right")])
+        Qy = np.maximum(Qy, 0.0)
         zstar = float(np.max(np.minimum(Qy, v.demand(Y))))
         vol = zstar - self.eps / th0
         if vol <= TINY:
@@ -257,9 +321,15 @@ class Market:
         w = float(v.marginal(vol))
         k = int(np.searchsorted(Qy, vol - 1e-12 * max(1.0, vol)))  # first k with Q(Y_k) >= v
         k = min(k, Y.size - 1)
-        below = D[k - 1] if k > 0 else np.zeros(nb.size)
+
+        def avail(y: float) -> np.ndarray:  # D_i^j(y) for every neighbour j (eq. 2)
+            up = price > y
+            return np.maximum(Qn - np.bincount(col[up], weights=qty[up], minlength=nb.size), 0.0)
+
+        below = avail(Y[k - 1]) if k > 0 else np.zeros(nb.size)
+        at = avail(Y[k])
         rest = max(vol - below.sum(), 0.0)
-        extra = D[k] - below
+        extra = np.maximum(at - below, 0.0)
         before = np.concatenate(([0.0], np.cumsum(extra)[:-1]))
         take = np.clip(rest - before, 0.0, extra)
         amounts = below + take
@@ -272,8 +342,22 @@ class Market:
         """One turn of buyer i: its reply t_i and whether u_i(t_i) > u_i(s_i) + ε."""
         opp = self.opponents(i, q, p)
         qi, pi = self.best_reply(i, q, p, opp)
+        if np.array_equal(qi, q[i]) and np.array_equal(pi, p[i]):
+            return qi, pi, False  # u_i(t_i) = u_i(s_i): nothing to compare
         u_new, u_old = self.utilities(i, opp, [(qi, pi), (q[i], p[i])])
         return qi, pi, bool(u_new > u_old + self.eps)
+
+
+def _running(lq: np.ndarray, cv: np.ndarray, pr: np.ndarray, k: int, L: float) -> float:
+    """Σ price × units of the first L units of the bids k, k+1, ... (descending price);
+    ``lq`` are their cumulative quantities, ``cv`` the global running price × quantity."""
+    if L <= 0 or lq.size == 0:
+        return 0.0
+    m = int(np.searchsorted(lq, L, side="left"))
+    if m >= lq.size:
+        return float(cv[k + lq.size] - cv[k])
+    done = lq[m - 1] if m > 0 else 0.0
+    return float(cv[k + m] - cv[k] + pr[k + m] * (L - done))
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,17 @@ from .dynamics import Simulation
 
 
 def plot_convergence(
-    runs: Mapping[float, Simulation], path: str | Path, optimum: float | None = None
+    runs: Mapping[float, Simulation],
+    path: str | Path,
+    optimum: float | None = None,
+    efficiency: bool = False,
 ) -> list[Path]:
-    """Welfare (or loss W* − W when ``optimum`` is given) and updates per round, one
-    curve per ε; writes ``path``.png and ``path``.pdf and returns both paths."""
+    """Welfare (or loss W* − W when ``optimum`` is given, or efficiency W/W* when
+    ``efficiency`` is also set) and updates per round, one curve per ε; writes
+    ``path``.png and ``path``.pdf and returns both paths.
+
+    ``runs`` maps ε to anything with ``welfare_curve`` and ``updates_curve`` (a
+    :class:`~.dynamics.Simulation` or a :class:`~datamech.solvers.psp.PSPResult`)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -36,12 +43,18 @@ def plot_convergence(
         rounds = range(1, len(run.welfare_curve) + 1)
         if optimum is None:
             ax1.plot(rounds, run.welfare_curve, label=f"ε = {eps:g}")
+        elif efficiency:
+            eta = [w / optimum for w in run.welfare_curve]
+            ax1.plot(rounds, eta, marker="." if len(eta) < 30 else None, label=f"ε = {eps:g}")
         else:
             loss = [max(optimum - w, 1e-12) for w in run.welfare_curve]
             ax1.semilogy(rounds, loss, label=f"ε = {eps:g}")
         ax2.plot(rounds, run.updates_curve, label=f"ε = {eps:g}")
     ax1.set_xlabel("round")
-    ax1.set_ylabel("welfare" if optimum is None else "welfare loss W* − W")
+    if optimum is None:
+        ax1.set_ylabel("welfare")
+    else:
+        ax1.set_ylabel("efficiency W / W*" if efficiency else "welfare loss W* − W")
     ax2.set_xlabel("round")
     ax2.set_ylabel("buyers updating")
     ax1.legend()

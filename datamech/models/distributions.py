@@ -4,7 +4,8 @@ One law per buyer type (or seller cost).  Families, named as in model files
 (``family = "..."`` plus the parameters listed):
 
 * ``uniform``: ``low``, ``high``.
-* ``exponential``: ``rate``, optional ``low`` (a shift, default 0).
+* ``exponential``: ``rate``, optional ``low`` (a shift, default 0) and ``high``
+  (truncation, default infinity).
 * ``pareto``: ``shape`` s > 0, optional ``scale`` (default 1); F = 1 - (scale/v)^s on [scale, inf).
 * ``power``: ``shape`` s > 0; F = v^s on [0, 1] (the power law on [0, 1]).
 * ``truncated_equal_revenue``: ``high`` H and ``n`` (or ``scale`` = 1/n);
@@ -241,6 +242,30 @@ class TypeDistribution:
 
     def mean(self) -> float:
         return self.moment(1)
+
+    @property
+    def continuous(self) -> bool:
+        """True when the law has no atoms (a density everywhere)."""
+        return not self.discrete
+
+    def partial_mean(self, a: Any, b: Any) -> Any:
+        """E[V; a < V <= b], the integral of v dF over (a, b] (conditional-mean grids).
+
+        Generic: integration by parts, b F(b) - a F(a) - int_a^b F; families override it
+        with closed forms.
+        """
+
+        def one(x: float, y: float) -> float:
+            lo = max(x, float(self.support[0]))
+            if y <= lo:
+                return 0.0
+            if not math.isfinite(y):
+                return float(self.mean()) - one(float(self.support[0]), lo)
+            body, _ = integrate.quad(lambda t: float(self.cdf(t)), lo, y, limit=200)
+            return y * float(self.cdf(y)) - lo * float(self.cdf(lo)) - body
+
+        out = np.vectorize(one, otypes=[float])(np.asarray(a, float), np.asarray(b, float))
+        return _out(out)
 
     def require_moment(self, p: float, purpose: str) -> None:
         """Raise ``ModelError`` naming this law's field when E[V^p] is infinite (G15)."""
@@ -507,37 +532,100 @@ class Uniform(_Continuous):
             return math.inf
         return (b ** (p + 1) - a ** (p + 1)) / ((p + 1) * (b - a))
 
+    def partial_mean(self, a: Any, b: Any) -> Any:
+        lo, hi = float(self.low), float(self.high)
+        a = np.clip(np.asarray(a, dtype=float), lo, hi)
+        b = np.clip(np.asarray(b, dtype=float), lo, hi)
+        return _out((b**2 - a**2) / (2 * (hi - lo)))
+
     def _tail_param(self) -> str:
         return "low"
 
 
 class Exponential(_Continuous):
-    """Exp(rate) shifted by ``low``: phi = v - 1/rate (spec S4).
+    """Exp(rate) shifted by ``low``, optionally truncated at ``high``.
+
+    phi = v - 1/rate; on [low, high] phi = v - (1 - e^{-rate (high - v)})/rate (spec S4,
+    §4.3 of seed 004: rate 1 on [2, 5] is the §5.1 reading).
 
     >>> round(Exponential(2).monopoly_revenue(), 12) == round(math.exp(-1) / 2, 12)
     True
+    >>> round(Exponential(1, 2, high=5).virtual_value(2.0), 6)   # 1 + e^{-3}
+    1.049787
     """
 
     family = "exponential"
 
-    def __init__(self, rate: Any, low: Any = 0, where: str = "buyer"):
+    def __init__(self, rate: Any, low: Any = 0, where: str = "buyer", high: Any = None):
         self.where = where
         self.rate = _positive(rate, f"{where}.rate")
         self.low = _num(low, f"{where}.low")
         if self.low < 0:
             raise ModelError(f"{where}.low", f"types are nonnegative, got {low!r}")
-        self._scipy = stats.expon(loc=float(self.low), scale=1 / float(self.rate))
+        if high is None or (isinstance(high, float) and high == math.inf):
+            self.high: Any = math.inf
+        else:
+            self.high = _num(high, f"{where}.high")
+            if self.high <= self.low:
+                raise ModelError(f"{where}.high", f"must exceed low = {low!r}, got {high!r}")
+        lo, r = float(self.low), float(self.rate)
+        if math.isfinite(self.high):
+            self._scipy = stats.truncexpon((float(self.high) - lo) * r, loc=lo, scale=1 / r)
+        else:
+            self._scipy = stats.expon(loc=lo, scale=1 / r)
+        # normalizing constant of the truncated law (1 without truncation)
+        self._mass = -math.expm1(-r * (float(self.high) - lo))
 
     def params(self) -> dict[str, Any]:
         out: dict[str, Any] = {"family": self.family, "rate": self.rate}
         if self.low:
             out["low"] = self.low
+        if math.isfinite(self.high):
+            out["high"] = self.high
         return out
 
+    # closed forms (faster than scipy's frozen law in the solvers' inner loops)
+    def cdf(self, v: Any) -> Any:
+        x = np.maximum(np.asarray(v, dtype=float) - float(self.low), 0.0)
+        return _out(np.clip(-np.expm1(-float(self.rate) * x) / self._mass, 0.0, 1.0))
+
+    def sf_ge(self, v: Any) -> Any:
+        return _out(1.0 - np.asarray(self.cdf(v), dtype=float))
+
+    def pdf(self, v: Any) -> Any:
+        v = np.asarray(v, dtype=float)
+        lo, hi, r = float(self.low), float(self.high), float(self.rate)
+        inside = (v >= lo) & (v <= hi)
+        with np.errstate(over="ignore"):
+            dens = r * np.exp(-r * (np.maximum(v, lo) - lo)) / self._mass
+        return _out(np.where(inside, dens, 0.0))
+
+    def quantile(self, p: Any) -> Any:
+        p = np.asarray(p, dtype=float)
+        return _out(float(self.low) - np.log1p(-p * self._mass) / float(self.rate))
+
+    def partial_mean(self, a: Any, b: Any) -> Any:
+        lo, hi, r = float(self.low), float(self.high), float(self.rate)
+        a = np.clip(np.asarray(a, dtype=float), lo, hi)
+        b = np.clip(np.asarray(b, dtype=float), lo, hi)
+
+        def anti(x):
+            with np.errstate(invalid="ignore", over="ignore"):
+                val = -(x + 1 / r) * np.exp(-r * (x - lo))
+            return np.where(np.isinf(x), 0.0, val) / self._mass
+
+        return _out(anti(b) - anti(a))
+
     def _phi_closed(self, v: Any) -> Any:
-        return _out(np.asarray(v, dtype=float) - 1 / float(self.rate))
+        v = np.asarray(v, dtype=float)
+        r = float(self.rate)
+        if not math.isfinite(self.high):
+            return _out(v - 1 / r)
+        return _out(v + np.expm1(-r * (float(self.high) - v)) / r)
 
     def _reserve_closed(self) -> float:
+        if math.isfinite(self.high):
+            return super()._reserve_closed()
         return float(max(self.low, 1 / self.rate))
 
     def moment(self, p: float) -> float:
@@ -668,6 +756,10 @@ class TruncatedEqualRevenue(TypeDistribution):
 
     def params(self) -> dict[str, Any]:
         return {"family": self.family, "scale": self.scale, "high": self.high}
+
+    @property
+    def continuous(self) -> bool:
+        return False  # the atom at H
 
     @property
     def support(self) -> tuple[Any, Any]:
@@ -891,6 +983,10 @@ class Mixture(TypeDistribution):
         }
 
     @property
+    def continuous(self) -> bool:
+        return all(c.continuous for c in self.components)
+
+    @property
     def support(self) -> tuple[float, float]:
         s = [c.support for c in self.components]
         return float(min(a for a, _ in s)), float(max(b for _, b in s))
@@ -961,7 +1057,7 @@ class Mixture(TypeDistribution):
 # ------------------------------------------------------------------ model files
 _KEYS = {
     "uniform": ({"low", "high"}, ("low", "high")),
-    "exponential": ({"rate", "low"}, ("rate",)),
+    "exponential": ({"rate", "low", "high"}, ("rate",)),
     "pareto": ({"shape", "scale"}, ("shape",)),
     "power": ({"shape"}, ("shape",)),
     "truncated_equal_revenue": ({"high", "n", "scale"}, ("high",)),
@@ -999,7 +1095,7 @@ def from_table(table: Mapping[str, Any], field: str = "buyer") -> TypeDistributi
     if fam == "uniform":
         return Uniform(t["low"], t["high"], where=field)
     if fam == "exponential":
-        return Exponential(t["rate"], t.get("low", 0), where=field)
+        return Exponential(t["rate"], t.get("low", 0), where=field, high=t.get("high"))
     if fam == "pareto":
         return Pareto(t["shape"], t.get("scale", 1), where=field)
     if fam == "power":

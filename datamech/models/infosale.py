@@ -8,8 +8,9 @@ private types v_i (spec §1).  A model is
   the §5.1 game) or an explicit table, or (Python only) a general utility
   u_i(a; theta, v);
 * a **prior** over the states;
-* **type distributions** (one per buyer, independent) and the **grid** they are
-  discretized on (spec §3.1);
+* **type distributions** (one per buyer, independent; laws of
+  :mod:`datamech.models.distributions`, model-file tables as there) and the **grid**
+  they are discretized on (spec §3.1);
 * an **objective** (revenue, welfare, or a linear function of the joint law of
   (theta, v, a) and of the interim payments);
 * **constraint switches** (obedience Def 2, truthfulness Def 3, participation Def 4,
@@ -37,10 +38,10 @@ import numpy as np
 
 from ..errors import ModelError
 from . import io
+from .distributions import Exponential, TypeDistribution, from_table, to_table
 
 PRIOR_TOL = 1e-9
 PRESETS = ("competition", "complement-substitute", "table")
-FAMILIES = ("exponential", "uniform", "discrete")
 SCHEMES = ("left", "condmean")
 TAIL_MODES = ("lump", "drop")
 OBJECTIVES = ("revenue", "welfare", "expression")
@@ -262,212 +263,7 @@ def complement_substitute_game(alpha: float, beta: float) -> Game:
     return Game(p, preset="complement-substitute", alpha=a, beta=b)
 
 
-# ---------------------------------------------------------------------- type laws
-@dataclass(frozen=True, eq=False)
-class TypeDistribution:
-    """The law of one buyer's type V_i.
-
-    Families (model-file syntax of the design notes):
-
-    * ``exponential``: ``rate``, optional ``low`` (shift, default 0) and ``high``
-      (truncation; default infinity).  Rate 1 on [2, 5] is the §5.1 reading (E20).
-    * ``uniform``: ``low``, ``high``.
-    * ``discrete``: ``values``, ``probs`` (the grid itself; not continuous, so no
-      closed forms, E15).
-
-    Examples
-    --------
-    >>> F = TypeDistribution("exponential", rate=1.0)
-    >>> round(F.quantile(0.5), 6), F.virtual_value(2.0)
-    (0.693147, 1.0)
-    """
-
-    family: str
-    rate: float | None = None
-    low: float | None = None
-    high: float | None = None
-    values: np.ndarray | None = None
-    probs: np.ndarray | None = None
-    where: str = field(default="buyer", repr=False)
-
-    def __post_init__(self) -> None:
-        w = self.where
-        if self.family not in FAMILIES:
-            raise ModelError(
-                f"{w}.family", f"unknown family {self.family!r} (known: {', '.join(FAMILIES)})"
-            )
-        if self.family == "discrete":
-            if self.values is None or self.probs is None:
-                raise ModelError(f"{w}.values", "a discrete law needs values and probs")
-            v = _float_array(self.values, f"{w}.values")
-            q = _float_array(self.probs, f"{w}.probs")
-            if v.ndim != 1 or v.size == 0:
-                raise ModelError(f"{w}.values", "the type grid is empty")
-            if q.shape != v.shape:
-                raise ModelError(f"{w}.probs", f"must have length {v.size}, got shape {q.shape}")
-            if np.any(q <= 0):
-                raise ModelError(f"{w}.probs", "every type needs a positive probability")
-            if abs(q.sum() - 1) > PRIOR_TOL:
-                raise ModelError(f"{w}.probs", f"sums to {q.sum()!r}, not 1")
-            if np.any(np.diff(v) <= 0):
-                raise ModelError(f"{w}.values", "must be strictly increasing")
-            object.__setattr__(self, "values", v)
-            object.__setattr__(self, "probs", q / q.sum())
-            return
-        for name in ("values", "probs"):
-            if getattr(self, name) is not None:
-                raise ModelError(f"{w}.{name}", f"only the discrete family takes {name}")
-        if self.family == "exponential":
-            if self.rate is None:
-                raise ModelError(f"{w}.rate", "the exponential family needs a rate")
-            r = _number(self.rate, f"{w}.rate")
-            if r <= 0:
-                raise ModelError(f"{w}.rate", f"must be positive, got {self.rate!r}")
-            lo = 0.0 if self.low is None else _number(self.low, f"{w}.low")
-            hi = math.inf if self.high is None else float(self.high)
-            if math.isnan(hi) or hi <= lo:
-                raise ModelError(f"{w}.high", f"must exceed low = {lo}, got {self.high!r}")
-            object.__setattr__(self, "rate", r)
-        else:
-            if self.rate is not None:
-                raise ModelError(f"{w}.rate", "only the exponential family takes a rate")
-            if self.low is None or self.high is None:
-                raise ModelError(f"{w}.high", "the uniform family needs low and high")
-            lo = _number(self.low, f"{w}.low")
-            hi = _number(self.high, f"{w}.high")
-            if hi <= lo:
-                raise ModelError(f"{w}.high", f"must exceed low = {lo}, got {hi}")
-        object.__setattr__(self, "low", lo)
-        object.__setattr__(self, "high", hi)
-
-    # -------------------------------------------------------------- basics
-    @property
-    def continuous(self) -> bool:
-        """True for the exponential and uniform families."""
-        return self.family != "discrete"
-
-    @property
-    def support(self) -> tuple[float, float]:
-        """(v_lower, v_upper); v_upper may be infinite."""
-        if self.family == "discrete":
-            return float(self.values[0]), float(self.values[-1])
-        return float(self.low), float(self.high)
-
-    def _mass(self) -> float:
-        # normalizing constant of a truncated exponential
-        return -math.expm1(-self.rate * (self.high - self.low))
-
-    def cdf(self, v: Any) -> Any:
-        """F(v)."""
-        v = np.asarray(v, dtype=float)
-        if self.family == "discrete":
-            cum = np.concatenate([[0.0], np.cumsum(self.probs)])
-            return cum[np.searchsorted(self.values, v, side="right")]
-        lo, hi = self.low, self.high
-        if self.family == "uniform":
-            out = (v - lo) / (hi - lo)
-        else:
-            x = np.maximum(v - lo, 0.0)
-            out = -np.expm1(-self.rate * x) / self._mass()
-        return np.clip(out, 0.0, 1.0)
-
-    def pdf(self, v: Any) -> Any:
-        """f(v) (continuous families)."""
-        self._need_continuous()
-        v = np.asarray(v, dtype=float)
-        inside = (v >= self.low) & (v <= self.high)
-        if self.family == "uniform":
-            return np.where(inside, 1.0 / (self.high - self.low), 0.0)
-        return np.where(inside, self.rate * np.exp(-self.rate * (v - self.low)) / self._mass(), 0.0)
-
-    def quantile(self, p: Any) -> Any:
-        """F^{-1}(p) := inf{v : F(v) >= p}."""
-        p = np.asarray(p, dtype=float)
-        if self.family == "discrete":
-            idx = np.searchsorted(np.cumsum(self.probs), p - 1e-15, side="left")
-            out = self.values[np.minimum(idx, self.values.size - 1)]
-        elif self.family == "uniform":
-            out = self.low + p * (self.high - self.low)
-        else:
-            out = self.low - np.log1p(-p * self._mass()) / self.rate
-        return float(out) if out.ndim == 0 else out
-
-    def virtual_value(self, v: Any) -> Any:
-        """phi(v) = v - (1 - F(v))/f(v) (§4.3).
-
-        Exponential with rate r on [low, high]: phi = v - (1 - e^{-r (high - v)})/r;
-        uniform on [low, high]: phi = 2v - high.
-        """
-        self._need_continuous()
-        v = np.asarray(v, dtype=float)
-        if self.family == "uniform":
-            out = 2 * v - self.high
-        else:
-            out = v + np.expm1(-self.rate * (self.high - v)) / self.rate
-        return float(out) if out.ndim == 0 else out
-
-    def partial_mean(self, a: Any, b: Any) -> Any:
-        """The integral of v f(v) over [a, b] (for conditional-mean grids)."""
-        self._need_continuous()
-        a = np.clip(np.asarray(a, dtype=float), self.low, self.high)
-        b = np.clip(np.asarray(b, dtype=float), self.low, self.high)
-        if self.family == "uniform":
-            return (b**2 - a**2) / (2 * (self.high - self.low))
-        r = self.rate
-
-        def anti(x):
-            with np.errstate(invalid="ignore", over="ignore"):
-                val = -(x + 1 / r) * np.exp(-r * (x - self.low))
-            return np.where(np.isinf(x), 0.0, val) / self._mass()
-
-        return anti(b) - anti(a)
-
-    def is_regular(self) -> bool:
-        """phi non-decreasing (all built-in continuous families are regular)."""
-        return self.continuous
-
-    def _need_continuous(self) -> None:
-        if not self.continuous:
-            raise ModelError(f"{self.where}.family", "needs a continuous type distribution")
-
-    # -------------------------------------------------------------- grids
-    def discretize(self, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
-        """Type cells (values, probabilities) on ``grid`` (spec §3.1).
-
-        Equal-width cells on [v_lower, upper], where upper is v_upper when finite, else
-        ``grid.upper`` or F^{-1}(1 - grid.tail).  The tail mass beyond ``upper`` is
-        added to the last cell (``tail_mode = "lump"``) or dropped and the rest
-        renormalized (``"drop"``, the truncation used for the spec's m = 40 values of
-        §3.3).  ``scheme = "left"`` puts each cell at its lower edge (keeps v_lower
-        exact; best for revenue), ``"condmean"`` at E[V | cell] (best for welfare).
-        """
-        if self.family == "discrete":
-            return self.values.copy(), self.probs.copy()
-        lo, hi = self.low, self.high
-        if not math.isfinite(hi):
-            hi = grid.upper if grid.upper is not None else float(self.quantile(1 - grid.tail))
-        if hi <= lo:
-            raise ModelError("grid.upper", f"must exceed the bottom of the support {lo}")
-        m = grid.cells
-        edges = np.linspace(lo, hi, m + 1)
-        cdf = self.cdf(edges)
-        if grid.tail_mode == "lump":
-            cdf[-1] = 1.0
-        q = np.diff(cdf)
-        if np.any(q <= 0):
-            raise ModelError("grid.cells", "some cells carry no probability; use fewer cells")
-        if grid.scheme == "left":
-            v = edges[:-1].copy()
-        else:
-            tops = edges[1:].copy()
-            if grid.tail_mode == "lump":
-                tops[-1] = self.high
-            v = self.partial_mean(edges[:-1], tops) / np.diff(np.append(cdf[:-1], cdf[-1]))
-        if grid.tail_mode == "drop":
-            q = q / q.sum()
-        return v, q
-
-
+# ---------------------------------------------------------------------- type grids
 @dataclass(frozen=True)
 class Grid:
     """How continuous type laws are discretized (spec §3.1).
@@ -514,6 +310,50 @@ class Grid:
         object.__setattr__(self, "tail", t)
         if self.upper is not None:
             object.__setattr__(self, "upper", _number(self.upper, "grid.upper"))
+
+
+def discretize(dist: TypeDistribution, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+    """Type cells (values, probabilities) of a type law on ``grid`` (spec §3.1).
+
+    Equal-width cells on [v_lower, upper], where upper is v_upper when finite, else
+    ``grid.upper`` or F^{-1}(1 - grid.tail).  The tail mass beyond ``upper`` is added to
+    the last cell (``tail_mode = "lump"``) or dropped and the rest renormalized
+    (``"drop"``, the truncation used for the spec's m = 40 values of §3.3).
+    ``scheme = "left"`` puts each cell at its lower edge (keeps v_lower exact; best for
+    revenue), ``"condmean"`` at E[V | cell] (best for welfare).  A discrete law is its
+    own grid.
+
+    >>> from datamech.models.distributions import Exponential
+    >>> v, q = discretize(Exponential(1.0), Grid(cells=4, upper=2.0))
+    >>> v.tolist(), round(float(q.sum()), 12)
+    ([0.0, 0.5, 1.0, 1.5], 1.0)
+    """
+    if dist.discrete:
+        return np.asarray(dist.values, dtype=float), np.asarray(dist.probs, dtype=float)
+    lo, top = (float(x) for x in dist.support)
+    hi = top
+    if not math.isfinite(hi):
+        hi = grid.upper if grid.upper is not None else float(dist.quantile(1 - grid.tail))
+    if hi <= lo:
+        raise ModelError("grid.upper", f"must exceed the bottom of the support {lo}")
+    m = grid.cells
+    edges = np.linspace(lo, hi, m + 1)
+    cdf = np.array(dist.cdf(edges), dtype=float)
+    if grid.tail_mode == "lump":
+        cdf[-1] = 1.0
+    q = np.diff(cdf)
+    if np.any(q <= 0):
+        raise ModelError("grid.cells", "some cells carry no probability; use fewer cells")
+    if grid.scheme == "left":
+        v = edges[:-1].copy()
+    else:
+        tops = edges[1:].copy()
+        if grid.tail_mode == "lump":
+            tops[-1] = top
+        v = np.asarray(dist.partial_mean(edges[:-1], tops), dtype=float) / q
+    if grid.tail_mode == "drop":
+        q = q / q.sum()
+    return v, q
 
 
 # ---------------------------------------------------------------------- objective
@@ -755,7 +595,7 @@ class InfoSaleModel:
         """(values, probabilities) of buyer i's type cells."""
         key = ("grid", i)
         if key not in self._cache:
-            self._cache[key] = self.types[i].discretize(self.grid)
+            self._cache[key] = discretize(self.types[i], self.grid)
         v, q = self._cache[key]
         return v.copy(), q.copy()
 
@@ -817,7 +657,7 @@ def create(
     else:
         raise ModelError("game.preset", f"unknown preset {preset!r} (known: {', '.join(PRESETS)})")
     if buyers is None:
-        buyers = TypeDistribution("exponential", rate=1.0)
+        buyers = Exponential(1.0)
     obj = objective if isinstance(objective, Objective) else Objective(objective)
     return InfoSaleModel(
         game=game,
@@ -840,7 +680,6 @@ def create(
 _FILE_KEYS = {"model", "game", "buyer", "buyers", "grid", "objective", "constraints", "solver"}
 _MODEL_KEYS = {"kind", "name", "prior", "objective"}
 _GAME_KEYS = {"preset", "alpha", "beta", "payoffs"}
-_BUYER_KEYS = {"family", "rate", "low", "high", "values", "probs"}
 _GRID_KEYS = {"cells", "scheme", "tail", "tail_mode", "upper"}
 _OBJ_KEYS = {"kind", "expression"}
 _CONS_KEYS = {
@@ -851,11 +690,6 @@ _CONS_KEYS = {
     "outside_option",
 }
 SOLVER_KEYS = {"method", "backend", "time_limit"}
-
-
-def _buyer(table: Any, where: str) -> TypeDistribution:
-    io.check_keys(table, where, _BUYER_KEYS, required=("family",))
-    return TypeDistribution(**{k: table[k] for k in table}, where=where)
 
 
 def from_toml(data: dict[str, Any]) -> InfoSaleModel:
@@ -876,9 +710,9 @@ def from_toml(data: dict[str, Any]) -> InfoSaleModel:
     if "buyers" in data:
         if not isinstance(data["buyers"], list) or not data["buyers"]:
             raise ModelError("buyers", "must be a non-empty array of tables [[buyers]]")
-        buyers: Any = [_buyer(b, f"buyers[{k}]") for k, b in enumerate(data["buyers"])]
+        buyers: Any = [from_table(b, f"buyers[{k}]") for k, b in enumerate(data["buyers"])]
     elif "buyer" in data:
-        buyers = _buyer(data["buyer"], "buyer")
+        buyers = from_table(data["buyer"], "buyer")
     else:
         raise ModelError("buyer", "is required: the buyers' type distribution")
     grid = data.get("grid", {})
@@ -934,19 +768,7 @@ def to_toml(model: InfoSaleModel) -> dict[str, Any]:
         if g.preset == "complement-substitute":
             game["beta"] = g.beta
     out: dict[str, Any] = {"model": m, "game": game}
-    buyers = []
-    for t in model.types:
-        b: dict[str, Any] = {"family": t.family}
-        if t.family == "discrete":
-            b["values"] = t.values.tolist()
-            b["probs"] = t.probs.tolist()
-        else:
-            if t.rate is not None:
-                b["rate"] = t.rate
-            b["low"] = t.low
-            if math.isfinite(t.high):
-                b["high"] = t.high
-        buyers.append(b)
+    buyers = [to_table(t) for t in model.types]
     if all(b == buyers[0] for b in buyers):
         out["buyer"] = buyers[0]
     else:

@@ -299,3 +299,39 @@ def test_uniform_from_zero_has_infinite_negative_moment():
     with pytest.raises(ModelError) as exc:
         Uniform(0, 1).require_moment(-1, "E[c^{-(k-1)}]")
     assert exc.value.field == "buyer.low"
+
+
+def test_truncated_exponential_matches_scipy_and_round_trips():
+    # rate 1 on [2, 5] (seed 004 §5.1): phi(v) = v - 1 + e^{v - 5}
+    d = from_table({"family": "exponential", "rate": 1, "low": 2, "high": 5}, "buyer")
+    v = np.linspace(2, 5, 7)
+    assert np.allclose(d.cdf(v), d._scipy.cdf(v)) and d.cdf(5.0) == pytest.approx(1.0)
+    assert np.allclose(d.pdf(v), d._scipy.pdf(v))
+    assert np.allclose(d.quantile(d.cdf(v)), v)
+    assert np.allclose(d.virtual_value(v), v - 1 + np.exp(v - 5))
+    assert d.support == (2.0, 5.0) and d.mean() == pytest.approx(d._scipy.mean())
+    assert from_table(to_table(d)).params() == d.params()
+    with pytest.raises(ModelError) as e:
+        Exponential(1, 2, high=2)
+    assert e.value.field == "buyer.high"
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [Exponential(1.0), Exponential(2, 1, high=3), Uniform(1, 3), Pareto(3, 2), Power(2)],
+)
+def test_partial_mean_closed_forms_match_integration(dist):
+    from datamech.models.distributions import TypeDistribution
+
+    lo = float(dist.support[0])
+    a, b = np.array([lo, lo + 0.3, lo + 0.5]), np.array([lo + 0.3, lo + 0.9, np.inf])
+    generic = TypeDistribution.partial_mean(dist, a, b)
+    assert np.allclose(dist.partial_mean(a, b), generic, atol=1e-8)
+    assert float(TypeDistribution.partial_mean(dist, lo, np.inf)) == pytest.approx(dist.mean())
+    assert dist.continuous and not Discrete([1], [1]).continuous
+
+
+def test_continuous_flag_sees_atoms():
+    assert not TruncatedEqualRevenue(Fr(1, 2), 4).continuous
+    assert Mixture([Uniform(0, 1), Exponential(1)], [0.5, 0.5]).continuous
+    assert not Mixture([Discrete([1], [1]), Uniform(2, 3)], [0.5, 0.5]).continuous

@@ -7,19 +7,20 @@ import pytest
 
 import datamech as dm
 from datamech import ModelError
+from datamech.models.distributions import Exponential, Uniform, from_table
 from datamech.models.infosale import (
     Constraints,
     Game,
     Grid,
     Objective,
-    TypeDistribution,
     competition_game,
     complement_substitute_game,
     create,
+    discretize,
     parse_expression,
 )
 
-EXP1 = TypeDistribution("exponential", rate=1.0)
+EXP1 = Exponential(1.0)
 
 
 def test_competition_table_is_eq_3_2_corrected():
@@ -49,18 +50,18 @@ def test_complement_substitute_table():
 def test_exponential_law_basics():
     assert EXP1.quantile(0.5) == pytest.approx(math.log(2))
     assert EXP1.virtual_value(2.5) == pytest.approx(1.5)  # phi(v) = v - 1
-    T = TypeDistribution("exponential", rate=1.0, low=2.0, high=5.0)
+    T = Exponential(1.0, 2.0, high=5.0)
     # spec §4.3: phi(v) = v - 1 + e^{v - 5}, phi(2) = 1 + e^{-3}
     assert T.virtual_value(2.0) == pytest.approx(1 + math.exp(-3))
     assert T.cdf(5.0) == pytest.approx(1.0)
-    U = TypeDistribution("uniform", low=0.0, high=1.0)
+    U = Uniform(0.0, 1.0)
     assert U.virtual_value(0.5) == pytest.approx(0.0)  # footnote 2: v_0 = 1/2
 
 
 @pytest.mark.parametrize("scheme", ["left", "condmean"])
 @pytest.mark.parametrize("mode", ["lump", "drop"])
 def test_grids_are_probability_vectors(scheme, mode):
-    v, q = EXP1.discretize(Grid(cells=50, scheme=scheme, tail_mode=mode))
+    v, q = discretize(EXP1, Grid(cells=50, scheme=scheme, tail_mode=mode))
     assert q.sum() == pytest.approx(1.0, abs=1e-12)
     assert np.all(np.diff(v) > 0) and np.all(q > 0)
     if scheme == "left":
@@ -154,7 +155,7 @@ def test_nonlinear_objectives_are_rejected(expr, fragment):
 )
 def test_bad_type_laws(kw, field):
     with pytest.raises(ModelError) as e:
-        TypeDistribution(**kw)
+        from_table(kw)
     assert e.value.field == field
 
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from datamech import ModelError
-from datamech.models.infosale import TypeDistribution
+from datamech.models.distributions import Discrete, Exponential, Uniform
 from datamech.solvers.infosale import ClosedFormMechanism, exponential_closed_forms
 
-EXP1 = TypeDistribution("exponential", rate=1.0)
+EXP1 = Exponential(1.0)
 HALF = [0.5, 0.5]
 LN2 = math.log(2)
 
@@ -257,7 +257,7 @@ def test_structure_five_regions_and_three_regions():
 
 
 def test_uniform_has_no_ww_region():
-    U = TypeDistribution("uniform", low=0.0, high=1.0)
+    U = Uniform(0.0, 1.0)
     M = mech(0.5, "revenue", F=U)
     assert M.v_star == pytest.approx(0.5) and M.v0 == pytest.approx(0.5)  # footnote 2
     assert M.region_probabilities()["ww"] == pytest.approx(0.0, abs=1e-9)
@@ -283,7 +283,7 @@ def test_payments_zero_below_v_star_and_positive_above():
 
 
 def test_alpha_one_revenue_rule_is_welfare_rule():
-    for F in (EXP1, TypeDistribution("uniform", low=0.0, high=2.0)):
+    for F in (EXP1, Uniform(0.0, 2.0)):
         R, W = mech(1.0, "revenue", F=F), mech(1.0, "welfare", F=F)
         for v in np.linspace(0.01, 1.9, 25):
             assert R.threshold(v) == pytest.approx(W.threshold(v), abs=1e-9)
@@ -333,6 +333,6 @@ def test_alpha_zero_uses_the_sup_definition():
 
 def test_closed_form_needs_continuous_law():
     with pytest.raises(ModelError):
-        mech(0.5, "revenue", F=TypeDistribution("discrete", values=[1, 2], probs=[0.5, 0.5]))
+        mech(0.5, "revenue", F=Discrete([1, 2], [0.5, 0.5]))
     with pytest.raises(ModelError):
         mech(1.5, "revenue")

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from datamech import ModelError, SolverError
+from datamech.models.distributions import Exponential, Uniform
 from datamech.models.infosale import (
     Game,
     Objective,
-    TypeDistribution,
     competition_game,
     create,
 )
@@ -27,7 +27,7 @@ from datamech.solvers.infosale import (
     solve_reduced,
 )
 
-EXP1 = TypeDistribution("exponential", rate=1.0)
+EXP1 = Exponential(1.0)
 
 
 def model(alpha=0.5, cells=10, **kw):
@@ -74,7 +74,7 @@ def test_spec_validation_values_m40():
         (0.25, 0.5): 0.757885,
     }
     for (alpha, low), value in expected.items():
-        F = TypeDistribution("exponential", rate=1.0, low=low)
+        F = Exponential(1.0, low)
         m = model(alpha, 40, buyers=F, upper=low + 6, tail_mode="drop")
         red = solve_reduced(m)
         assert red.value == pytest.approx(value, abs=1e-6)
@@ -150,7 +150,7 @@ def test_lp_welfare_binds_below_alpha_v_star_and_no_ww():
 
 
 def test_uniform_types_have_no_ww():
-    U = TypeDistribution("uniform", low=0.0, high=1.0)
+    U = Uniform(0.0, 1.0)
     res = solve_greedy(model(0.5, 120, buyers=U))
     assert res.region_probabilities["ww"] == pytest.approx(0.0, abs=1e-9)
     cf = solve_closed_form(model(0.5, 10, buyers=U))
@@ -166,7 +166,7 @@ def test_alpha_one_revenue_rule_equals_welfare_rule():
 
 # ------------------------------------------------------------------ item 8: §5.1 alpha = beta
 def test_complement_substitute_alpha_equals_beta_maps_to_example_3():
-    F = TypeDistribution("exponential", rate=1.0, low=2.0, high=5.0)
+    F = Exponential(1.0, 2.0, high=5.0)
     new = create("complement-substitute", alpha=0.7, beta=0.7, cells=16, buyers=F)
     old = create("competition", alpha=3 / 7, cells=16, buyers=F)
     assert outside_option(new, 0) == pytest.approx(0.7 * 0.5, abs=1e-9)  # K = alpha mu

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from datamech import ModelError
-from datamech.models.infosale import Objective, TypeDistribution, create
+from datamech.models.distributions import Discrete, Exponential
+from datamech.models.infosale import Objective, create
 from datamech.solvers.infosale import InfoSaleLP, solve_lp, solve_reduced
 
 TOL = 1e-9
@@ -117,7 +118,7 @@ def test_new_types_and_game_change_coefficients(backend):
     plp = InfoSaleLP(base, backend=backend)
     plp.solve()
     for new in [
-        base.replace(types=TypeDistribution("exponential", rate=1.7)),
+        base.replace(types=Exponential(1.7)),
         create("competition", alpha=0.25, cells=6, prior=[0.6, 0.4]),
         create("competition", alpha=0.25, cells=6, objective="welfare"),
         create("competition", alpha=0.0, cells=6),  # fewer nonzeros: re-passed + basis
@@ -161,7 +162,7 @@ NON_REGULAR = [[0.1, 0.4, 0.1, 0.4], [0.4, 0.1, 0.1, 0.4]]
 @pytest.mark.parametrize("probs", NON_REGULAR)
 def test_reduced_monotone_equals_full_lp_on_non_regular_laws(alpha, probs):
     """E17: with a non-regular law the reduced LP needs pi~ monotone to match the full LP."""
-    d = TypeDistribution("discrete", values=[1.0, 2.0, 3.0, 4.0], probs=probs)
+    d = Discrete([1.0, 2.0, 3.0, 4.0], probs)
     m = create("competition", alpha=alpha, buyers=d, cells=4)
     full = solve_lp(m)
     free = solve_reduced(m)

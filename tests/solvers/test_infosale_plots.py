@@ -2,11 +2,12 @@
 
 import numpy as np
 
-from datamech.models.infosale import TypeDistribution, create
+from datamech.models.distributions import Exponential
+from datamech.models.infosale import create
 from datamech.solvers.infosale import ClosedFormMechanism, solve_greedy, solve_lp
 from datamech.solvers.infosale.plots import plot_regions, region_grid
 
-EXP1 = TypeDistribution("exponential", rate=1.0)
+EXP1 = Exponential(1.0)
 
 
 def test_closed_form_and_lp_maps_agree(tmp_path):

@@ -21,8 +21,8 @@ Consequences (each a [T] formula with the corrections noted):
 
 Examples
 --------
->>> from datamech.models.infosale import TypeDistribution
->>> M = ClosedFormMechanism(0.5, [0.5, 0.5], TypeDistribution("exponential", rate=1.0), "revenue")
+>>> from datamech.models.distributions import Exponential
+>>> M = ClosedFormMechanism(0.5, [0.5, 0.5], Exponential(1.0), "revenue")
 >>> round(M.v_star, 6), round(M.v_tilde, 6), round(M.expected_revenue(), 6)
 (0.693147, 0.846574, 0.632495)
 """
@@ -37,10 +37,12 @@ import numpy as np
 from scipy import integrate, optimize
 
 from ...errors import ModelError
-from ...models.infosale import InfoSaleModel, TypeDistribution
+from ...models.distributions import TypeDistribution
+from ...models.infosale import InfoSaleModel
 from ...results import ResultMixin
 
 RULES = ("welfare", "first-best", "revenue", "revenue-no-obedience")
+CLOSED_FAMILIES = ("exponential", "uniform")  # continuous laws with closed-form S^{-1}
 
 
 class ClosedFormMechanism:
@@ -53,15 +55,16 @@ class ClosedFormMechanism:
     prior : sequence of two floats
         P[theta = 0], P[theta = 1].
     F : TypeDistribution
-        Continuous regular law of V_1, V_2 (i.i.d., E15).
+        Law of V_1, V_2 (i.i.d., E15) from :mod:`datamech.models.distributions`: an
+        exponential (optionally shifted and truncated) or uniform law.
     rule : {"welfare", "first-best", "revenue", "revenue-no-obedience"}
         Second best (Prop 5), first best (no obedience), revenue optimum (Prop 7),
         unconstrained virtual-surplus maximizer.
 
     Examples
     --------
-    >>> from datamech.models.infosale import TypeDistribution
-    >>> M = ClosedFormMechanism(2 / 3, [0.5, 0.5], TypeDistribution("exponential", rate=1.0), "welfare")
+    >>> from datamech.models.distributions import Exponential
+    >>> M = ClosedFormMechanism(2 / 3, [0.5, 0.5], Exponential(1.0), "welfare")
     >>> round(M.interim_share(0.3), 6), M.profile(0.1, 0.5), M.profile(2.0, 0.1)
     (-0.166667, 'rr', 'rw')
     """
@@ -69,7 +72,7 @@ class ClosedFormMechanism:
     def __init__(self, alpha: float, prior, F: TypeDistribution, rule: str = "revenue"):
         if rule not in RULES:
             raise ModelError("rule", f"unknown rule {rule!r} (known: {', '.join(RULES)})")
-        if not isinstance(F, TypeDistribution) or not F.continuous:
+        if not isinstance(F, TypeDistribution) or F.family not in CLOSED_FAMILIES:
             raise ModelError(
                 "buyer.family", "closed forms need a continuous type distribution (E15)"
             )
@@ -118,7 +121,7 @@ class ClosedFormMechanism:
         if F.family == "uniform":
             return (y + hi) / 2
         if not math.isfinite(hi):  # exponential: phi(v) = v - 1/rate
-            return y + 1 / F.rate
+            return y + 1 / float(F.rate)
         return float(optimize.brentq(lambda v: float(self.score(v)) - y, lo, hi, xtol=1e-14))
 
     def G(self, y: float) -> float:
@@ -407,10 +410,7 @@ def mechanism_for(model: InfoSaleModel) -> ClosedFormMechanism:
             "solver.method", "closed forms exist for the Example 3 game ('competition')"
         )
     F = model.types[0]
-    if any(
-        t.family != F.family or t.rate != F.rate or t.low != F.low or t.high != F.high
-        for t in model.types
-    ):
+    if any(t.params() != F.params() for t in model.types):
         raise ModelError("buyers", "closed forms need identically distributed types (E15)")
     kind = model.objective.kind
     if kind == "welfare":

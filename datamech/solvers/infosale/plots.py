@@ -7,9 +7,9 @@ written to files (PNG and PDF); nothing is shown on screen.
 Examples
 --------
 >>> import tempfile, pathlib
->>> from datamech.models.infosale import TypeDistribution
+>>> from datamech.models.distributions import Exponential
 >>> from datamech.solvers.infosale import ClosedFormMechanism
->>> M = ClosedFormMechanism(0.5, [0.5, 0.5], TypeDistribution("exponential", rate=1.0), "revenue")
+>>> M = ClosedFormMechanism(0.5, [0.5, 0.5], Exponential(1.0), "revenue")
 >>> out = plot_regions(M, pathlib.Path(tempfile.mkdtemp()) / "fig4_2", vmax=2.5)
 >>> sorted(p.suffix for p in out)
 ['.pdf', '.png']

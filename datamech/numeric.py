@@ -61,21 +61,6 @@ def exact_array(a: Any) -> np.ndarray:
     return out
 
 
-def float_array(a: Any) -> np.ndarray:
-    """Float array of ``a`` (Fractions converted)."""
-    arr = np.asarray(a, dtype=object) if _has_objects(a) else np.asarray(a)
-    return np.asarray(arr, dtype=float)
-
-
-def is_exact(a: np.ndarray) -> bool:
-    """True when ``a`` is an object array (exact Fractions)."""
-    return np.asarray(a).dtype == object
-
-
-def _has_objects(a: Any) -> bool:
-    return isinstance(a, np.ndarray) and a.dtype == object
-
-
 def jsonable(x: Any) -> Any:
     """A JSON-ready copy of ``x``: arrays to lists, Fractions and numpy scalars to floats."""
     if isinstance(x, dict):

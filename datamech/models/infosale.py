@@ -186,11 +186,6 @@ class Game:
                                 return False
         return True
 
-    @property
-    def binary_accuracy_game(self) -> bool:
-        """True when actions and states are the same binary set (correctness profiles)."""
-        return self.n_states == 2 and all(c == 2 for c in self.action_counts)
-
     def as_binary_competition(self) -> tuple[Game, float, float]:
         """For the §5.1 game with alpha = beta: (Example 3 game, scale, shift).
 

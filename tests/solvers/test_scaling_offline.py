@@ -102,3 +102,15 @@ def test_float_inputs_give_floats():
     val = OfflineMechanism([b, b], 0.5, 1.0).expected_profit().value
     assert isinstance(val, float) and val == pytest.approx(13 / 7)
     assert np.isclose(OfflineMechanism([b], 0.5, 1.0).check()["profit"], 19 / 28)
+
+
+def test_pvv_to_dict_has_no_internal_keys():
+    import json
+
+    import datamech as dm
+    from datamech.solvers.scaling.offline import pvv_program
+
+    m = dm.load("examples/models/offline_i3.toml")
+    d = pvv_program(m.buyers, m.alpha, m.cost).to_dict()
+    assert not [k for k in d if k.startswith("_")] and "z" not in d
+    json.dumps(d)

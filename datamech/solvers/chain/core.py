@@ -125,5 +125,16 @@ def choose_prices(V: np.ndarray, prices: np.ndarray, rule: str, ar: Arithmetic, 
 
 
 def acceptance(u_next: np.ndarray, p: np.ndarray, ar: Arithmetic) -> np.ndarray:
-    """A[k, l] = 1{u_next[l] >= p[k]}: buyer with value w_l accepts seller w_k's price."""
-    return ar.geq(u_next[None, :], p[:, None])
+    """A[..., k, l] = 1{u_next[..., l] >= p[..., k]}: buyer w_l accepts seller w_k's price.
+
+    Works for one profile ((L,) arrays) or a batch ((B, L) arrays).
+    """
+    return ar.geq(u_next[..., None, :], p[..., :, None])
+
+
+def candidate_mask(thr: np.ndarray, ar: Arithmetic) -> np.ndarray:
+    """Which next-buyer thresholds are candidate prices: those >= 0 (App. C.3).
+
+    In float mode a threshold within tol below 0 counts (it is the price 0).
+    """
+    return thr >= 0 if (ar.exact or ar.tol == 0) else thr >= -ar.tol

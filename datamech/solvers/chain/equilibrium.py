@@ -63,8 +63,6 @@ class ChainEquilibrium(ResultMixin):
     mechanism: dict
     values: np.ndarray
 
-    _skip_fields = ()
-
     def format(self) -> str:
         """A readable summary: headline figures and the per-player table."""
         mech = ", ".join(f"{k}={v}" for k, v in self.mechanism.items() if k != "name")

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import WELFARE_RULES, Arithmetic, choose_prices
+from .core import WELFARE_RULES, Arithmetic, acceptance, candidate_mask, choose_prices
 
 
 def _take(A, idx):
@@ -46,7 +46,7 @@ def _gain_table(W, Q, thr, z, t_self, ar: Arithmetic, omega=None, leak=None):
     the next player's welfare-to-go, else None); whether a batch has any valid price.
     """
     B, L = thr.shape
-    valid = thr >= 0 if (ar.exact or ar.tol == 0) else thr >= -ar.tol
+    valid = candidate_mask(thr, ar)
     c = thr if ar.exact else np.maximum(thr, 0.0)  # a threshold at -1e-17 is the price 0
     order = np.argsort(-thr, axis=1, kind="stable")
     lower = c - ar.slack(c) if not ar.exact else c
@@ -65,11 +65,6 @@ def _gain_table(W, Q, thr, z, t_self, ar: Arithmetic, omega=None, leak=None):
         C = _take(np.cumsum(Qs * ws[:, None, :], axis=2), gather)
         C = C - leak[:, None, None] * (c[:, None, :] * S)
     return c, V, S, C, valid.any(axis=1)
-
-
-def _acceptance_batch(u_next, p, ar: Arithmetic):
-    """A[b, k, l] = 1{u_next[b, l] >= p[b, k]} up to tolerance."""
-    return ar.geq(u_next[:, None, :], p[:, :, None])
 
 
 def solve_fast_batch(model, rule: str, ar: Arithmetic, W, Qs, Tb):
@@ -113,7 +108,7 @@ def solve_fast_batch(model, rule: str, ar: Arithmetic, W, Qs, Tb):
             if welfare_rule:
                 omega[none] = 0
         if i > 0:
-            M = Q[None, :, :] * _acceptance_batch(u[i + 1], p[i], ar)
+            M = Q[None, :, :] * acceptance(u[i + 1], p[i], ar)
             Y[:, :, :i] = r[i][:, :, None] * Tb[:, i, None, :i] + M @ Y[:, :, :i]
     return u, p, r, ties
 
@@ -137,7 +132,7 @@ def profile_gains(model, thresholds, prices, ar: Arithmetic, W, Qs, T):
     for i in range(n - 1, -1, -1):
         Q = Qs[i]
         thr = np.asarray(thresholds[i + 1])
-        M = Q * _acceptance_batch(thr[None], np.asarray(prices[i])[None], ar)[0]
+        M = Q * acceptance(thr, np.asarray(prices[i]), ar)
         S_own = M.sum(axis=1)
         z = Y[:, i]
         own[i] = W + T[i, i] * prices[i] * S_own + M @ z

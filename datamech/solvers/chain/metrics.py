@@ -14,7 +14,7 @@ from fractions import Fraction
 import numpy as np
 
 from ...models.chain import ChainModel
-from .core import Arithmetic, model_arrays
+from .core import Arithmetic, acceptance, model_arrays
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def batch_metrics(model: ChainModel, u, p, ar: Arithmetic, Tb) -> dict:
     succ = ar.zeros((B, n))
     ev[:, 0] = a @ W
     for i in range(1, n + 1):
-        M = Qs[i - 1][None] * ar.geq(u[i][:, None, :], p[i - 1][:, :, None])
+        M = Qs[i - 1][None] * acceptance(u[i], p[i - 1], ar)
         pay[:, i] = ((a * p[i - 1])[:, None, :] @ M.sum(axis=2)[:, :, None])[:, 0, 0]
         a = (a[:, None, :] @ M)[:, 0, :]
         succ[:, i - 1] = a.sum(axis=1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Arithmetic, acceptance, choose_prices
+from .core import Arithmetic, acceptance, candidate_mask, choose_prices
 
 
 def solve_reference(model, rule: str, ar: Arithmetic, W, Qs, T):
@@ -27,10 +27,7 @@ def solve_reference(model, rule: str, ar: Arithmetic, W, Qs, T):
         Q = Qs[i]
         thr = u[i + 1]
         # Algorithm 2, line 2: nonnegative candidate prices, in grid-index order
-        if ar.exact or ar.tol == 0:
-            cand = [l for l in range(L) if thr[l] >= 0]
-        else:
-            cand = [l for l in range(L) if thr[l] >= -ar.tol]
+        cand = list(np.flatnonzero(candidate_mask(thr, ar)))
         u[i], p[i], r[i] = W.copy(), ar.zeros(L), ar.zeros(L)
         if cand:
             prices = np.array(

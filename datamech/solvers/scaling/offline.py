@@ -33,9 +33,9 @@ import itertools
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy import integrate
@@ -264,7 +264,7 @@ class PVVResult(ResultMixin):
     profiles: int
     solver: str
     seconds: float
-    _skip_fields: tuple[str, ...] = field(default=("z",), repr=False)
+    _skip_fields: ClassVar[tuple[str, ...]] = ("z",)
 
 
 def pvv_program(

@@ -14,6 +14,8 @@ stderr and exit with code 2.  ``--json`` prints exactly one JSON object on stdou
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
@@ -78,13 +80,14 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "solve":
-            return _solve(args)
-        if args.command == "reproduce":
-            return _reproduce(args)
-        if args.command == "sweep":
-            return _sweep(args)
-        return _verify(args)
+        with _native_stdout_to_stderr(getattr(args, "json", False)):
+            if args.command == "solve":
+                return _solve(args)
+            if args.command == "reproduce":
+                return _reproduce(args)
+            if args.command == "sweep":
+                return _sweep(args)
+            return _verify(args)
     except (ModelError, SolverError) as exc:
         print(f"datamech: error: {exc}", file=sys.stderr)
         return 2
@@ -94,6 +97,35 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("datamech: interrupted", file=sys.stderr)
         return 130
+
+
+@contextlib.contextmanager
+def _native_stdout_to_stderr(active: bool):
+    """With ``--json``, send what compiled solvers print on file descriptor 1 (HiGHS's
+    banner through cvxpy, for one) to stderr, so stdout carries the JSON object only.
+    Python's own ``print`` still reaches the real stdout."""
+    try:
+        fd = sys.stdout.fileno() if active else None
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        fd = None  # not a real file (e.g. captured in tests): nothing native to catch
+    if fd is None:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    os.dup2(sys.stderr.fileno(), fd)
+    python_stdout = sys.stdout
+    sys.stdout = os.fdopen(os.dup(saved), "w")
+    try:
+        yield
+    finally:
+        try:
+            sys.stdout.flush()
+        finally:
+            sys.stdout.close()
+            sys.stdout = python_stdout
+            os.dup2(saved, fd)
+            os.close(saved)
 
 
 def _emit(result, args, stem: str) -> None:

@@ -10,6 +10,8 @@ Registered in family ``scaling`` (``datamech verify --family scaling``):
 * ``scaling.s3_cost_identity``: c (a/c)^{1/(1-a)} = a (a/c)^{a/(1-a)} (S3).
 * ``scaling.s5_uniform_moments``: E[(2v-1)_+^k] = 1/(2(k+1)), E[v^k] = 1/(k+1) (S5).
 * ``scaling.s17_mean_r``: E[r] = max_p p(1 - F(p)) for U[0,1], Exp(rate), Pareto(s) (S17).
+* ``scaling.s15_offline_payment``: the offline DSIC payment for U[0,1], alpha = 1/2, c = 1,
+  its revenue identity and OFFL = 11/96 (S15).
 
 Per the spec, generic-alpha simplification is unreliable, so identities in alpha are
 checked at alpha in {1/2, 1/3, 2/3} exactly and at random floats.
@@ -170,3 +172,50 @@ def s17_mean_r():
     if sp.simplify(lhs - 1) != 0:
         return False, f"pareto E r = {lhs}"
     return True, "three families, exact"
+
+
+@register(
+    "scaling.s15_offline_payment",
+    FAMILY,
+    "S15: U[0,1] buyers, alpha = 1/2, c = 1: p_i = (4v_i^2 - 1)/8 + S_-i/4 for v_i > 1/2, "
+    "E_{v_i}[p_i] = E_{v_i}[phi_i x_i^alpha] for every S_-i, equal to datamech's payments",
+)
+def s15_offline_payment():
+    from ..models.distributions import Uniform
+    from ..solvers.scaling.offline import OfflineMechanism
+
+    a, cc = sp.Rational(1, 2), sp.Integer(1)
+    k = 1 / (1 - a)
+    t = sp.symbols("t", positive=True)
+    S = sp.symbols("S", nonnegative=True)  # S_-i, the others' sum of r
+    r_of = 2 * t - 1  # phi = r on [1/2, 1] for U[0,1]
+    # x_i^alpha = ((alpha/c)(r_i + S_-i))^{alpha/(1-alpha)} above the reserve 1/2
+    z = ((a / cc) * (r_of + S)) ** (k - 1)
+    pay = v * z.subs(t, v) - sp.integrate(z, (t, sp.Rational(1, 2), v))
+    closed = (4 * v**2 - 1) / 8 + S / 4
+    if sp.simplify(sp.expand(pay - closed)) != 0:
+        return False, f"payment {sp.factor(pay)} != {closed}"
+    # revenue identity conditional on S_-i: int_{1/2}^1 p dv == int_{1/2}^1 phi z dv
+    ep = sp.integrate(pay, (v, sp.Rational(1, 2), 1))
+    ev = sp.integrate((2 * v - 1) * z.subs(t, v), (v, sp.Rational(1, 2), 1))
+    if sp.simplify(ep - ev) != 0:
+        return False, f"E p = {ep}, E[phi z] = {ev}"
+    if sp.simplify(ep - (sp.Rational(1, 12) + S / 8)) != 0:
+        return False, f"E p = {ep}, expected 1/12 + S/8"
+    # OFFL(U2) = E[sum_i p_i] - c E[D] = 11/96 (spec §6.2): S_-i = r_j = (2 v_j - 1)_+
+    u1, u2 = sp.symbols("u1 u2", positive=True)
+    ex = sp.integrate(ep.subs(S, 2 * u2 - 1), (u2, sp.Rational(1, 2), 1)) + ep.subs(S, 0) / 2
+    e_d = sp.integrate(  # E[D] = E[((r_1 + r_2)/2)^2] over the quarter where both r > 0 ...
+        ((2 * u1 - 1 + 2 * u2 - 1) / 2) ** 2, (u1, sp.Rational(1, 2), 1), (u2, sp.Rational(1, 2), 1)
+    ) + 2 * sp.integrate(((2 * u1 - 1) / 2) ** 2 / 2, (u1, sp.Rational(1, 2), 1))  # ... one > 0
+    if sp.simplify(2 * ex - cc * e_d) != sp.Rational(11, 96):
+        return False, f"E[sum p] - c E[D] = {sp.simplify(2 * ex - cc * e_d)}, expected 11/96"
+    m = OfflineMechanism([Uniform(0, 1), Uniform(0, 1)], 0.5, 1)
+    for prof in ([0.8, 0.9], [0.7, 0.3], [0.55, 1.0]):
+        got = m.payments(prof)
+        for i in range(2):
+            s_other = max(2 * prof[1 - i] - 1, 0.0)
+            want = float(closed.subs({v: prof[i], S: s_other})) if prof[i] > 0.5 else 0.0
+            if abs(got[i] - want) > 1e-9:
+                return False, f"datamech payment at {prof}: {got[i]} != {want}"
+    return True, "symbolic payment; E p = 1/12 + S/8 = E[phi z]; OFFL = 11/96; 3 numeric profiles"

@@ -10,6 +10,7 @@ NAMES = [
     "scaling.s3_cost_identity",
     "scaling.s5_uniform_moments",
     "scaling.s17_mean_r",
+    "scaling.s15_offline_payment",
 ]
 
 

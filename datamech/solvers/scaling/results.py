@@ -1,22 +1,48 @@
-"""The offline result object: headline figures and per-buyer allocation/payment tables."""
+"""The offline result object: headline figures, per-buyer tables, checks and plots.
+
+:func:`solve_offline` solves a model of kind ``offline`` by
+
+* ``closed_form`` (Theorem 2.2; its profit ``exact`` by convolution for discrete types,
+  ``quad`` by deterministic quadrature with an error estimate otherwise, or ``mc``), or
+* ``pamd`` / ``pamd_dsic`` (the automated-mechanism-design program (P-AMD), BIC or DSIC,
+  :mod:`.amd`), or ``pvv`` (the virtual-value program (P-VV)) on discrete types; these
+  also report the closed form's profit and the gap.
+
+Examples
+--------
+>>> import datamech as dm
+>>> res = solve_offline(dm.load("examples/models/offline_i3.toml"))
+>>> res.expected_profit, res.method, res.checks["identity_gap"]
+(Fraction(13, 7), 'exact', 0.0)
+"""
 
 from __future__ import annotations
 
+import itertools
+import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
+from ...errors import ModelError
 from ...numeric import jsonable
 from ...results import ResultMixin
 from .offline import OfflineMechanism
 
+PROFIT_METHODS = ("auto", "exact", "quad", "mc")
+PROGRAM_METHODS = ("pamd", "pamd_dsic", "pvv")
+METHODS = ("closed_form", *PROFIT_METHODS, *PROGRAM_METHODS)
+
 
 @dataclass(frozen=True)
 class OfflineResult(ResultMixin):
-    """Theorem 2.2 solved: ``expected_profit`` (with ``stderr`` and ``method``),
-    ``expected_production`` E[D*] (exact for discrete types), and per buyer the reserve
-    price and, for discrete types, the table of r, interim allocation E[x_i | v_i] and
-    interim payment E[p_i | v_i] by type."""
+    """Offline optimum: ``expected_profit`` (with ``stderr`` for Monte Carlo, ``abserr``
+    for quadrature, ``method``), ``expected_production`` E[D*] (discrete laws of r), per
+    buyer the reserve price and, for discrete types, the table of r, interim allocation
+    E[x_i | v_i] and interim payment E[p_i | v_i] by type; ``checks`` (payment identity
+    E p_i = E[phi^ir_i x_i^alpha], IR, monotonicity: spec §2.4); for the programs also
+    ``closed_form_profit`` and the problem size."""
 
     status: str
     expected_profit: Any
@@ -28,15 +54,38 @@ class OfflineResult(ResultMixin):
     buyers: list[dict[str, Any]]
     solver: str
     seconds: float
+    abserr: float = 0.0
+    checks: dict[str, Any] | None = None
+    closed_form_profit: Any = None
+    problem_size: dict[str, int] | None = None
+    laws: tuple = ()
+    _skip_fields: ClassVar[tuple[str, ...]] = ("laws",)
 
     def format(self) -> str:
+        head = f"{float(self.expected_profit):.10g}"
+        if self.stderr:
+            head += f" +- {self.stderr:.2g} ({self.method})"
+        elif self.abserr:
+            head += f" (quadrature, error <= {self.abserr:.2g})"
+        else:
+            head += f" ({self.method})"
         lines = [
-            f"offline optimum (Theorem 2.2), alpha = {self.alpha}, c = {self.cost}",
-            f"expected profit      {float(self.expected_profit):.10g}"
-            + (f" +- {self.stderr:.2g} ({self.method})" if self.stderr else f" ({self.method})"),
+            f"offline optimum ({self.method}), alpha = {self.alpha}, c = {self.cost}",
+            f"expected profit      {head}",
+            f"solver               {self.solver}",
         ]
+        if self.closed_form_profit is not None:
+            lines.append(f"closed form (Thm 2.2) {float(self.closed_form_profit):.10g}")
         if self.expected_production is not None:
             lines.append(f"expected production  {float(self.expected_production):.10g}")
+        if self.checks:
+            lines.append(
+                "checks               identity gap {:.2g}, IR {}, monotone {}".format(
+                    float(self.checks["identity_gap"]),
+                    "ok" if self.checks["ir_ok"] else "VIOLATED",
+                    "ok" if self.checks["monotone_ok"] else "VIOLATED",
+                )
+            )
         for i, b in enumerate(self.buyers):
             lines.append(f"buyer {i}: {b['family']}, reserve {jsonable(b['reserve_price'])}")
             for row in b.get("table", []):
@@ -47,21 +96,65 @@ class OfflineResult(ResultMixin):
                 )
         return "\n".join(lines)
 
+    def plot(self, out_dir: str | Path) -> list[Path]:
+        """Revenue curves with concave hulls and ironed virtual values of the buyers'
+        laws, as ``ironing.png`` and ``ironing.pdf`` in ``out_dir``."""
+        from .plots import plot_ironing
 
-def solve_offline(model, method: str = "auto", samples: int = 200_000, seed: int = 0):
+        return plot_ironing(list(self.laws), out_dir)
+
+
+def solve_offline(
+    model: Any,
+    method: str = "closed_form",
+    samples: int = 200_000,
+    seed: int = 0,
+    check: bool = True,
+    solver: str = "CLARABEL",
+    pairs: str = "all",
+) -> OfflineResult:
+    """Solve an offline model (spec §2.4).
+
+    Parameters
+    ----------
+    model : OfflineModel
+        Buyers' laws, ``alpha`` and ``cost``.
+    method : str
+        ``closed_form`` (= ``auto``: exact for discrete types, else quadrature),
+        ``exact``, ``quad``, ``mc``, or a program: ``pamd`` (BIC), ``pamd_dsic``, ``pvv``.
+    samples, seed : int
+        Monte Carlo size and seed (``mc``).
+    check : bool
+        Report the payment-identity, IR and monotonicity checks.
+    solver : str
+        cvxpy solver for the programs.
+    pairs : {"all", "local"}
+        (P-AMD) incentive constraints between all pairs of types or neighbours only.
+    """
+    if method not in METHODS:
+        raise ModelError("method", f"must be one of {', '.join(METHODS)}; got {method!r}")
     t0 = time.perf_counter()
-    mech = OfflineMechanism(list(model.buyers), model.alpha, model.cost)
-    est = mech.expected_profit(method=method, samples=samples, seed=seed)
-    discrete = all(d.discrete for d in model.buyers)
+    dists = list(model.buyers)
+    mech = OfflineMechanism(dists, model.alpha, model.cost)
+    discrete = all(d.discrete for d in dists)
+    if method in PROGRAM_METHODS:
+        return _solve_program(model, mech, method, solver, t0, pairs)
+    est = mech.expected_profit(
+        method="auto" if method == "closed_form" else method, samples=samples, seed=seed
+    )
     production = None
     if all(law.is_discrete for law in mech.r_laws()):
         production = sum(p * mech.production(s) for s, p in mech.sum_law().items())
+    small = discrete and _profiles(model) <= 20_000
     buyers = []
-    for i, d in enumerate(model.buyers):
+    for i, d in enumerate(dists):
         entry: dict[str, Any] = {"family": d.family, "reserve_price": d.reserve_price()}
-        if discrete and _profiles(model) <= 20_000:
+        if small:
             entry["table"] = _interim_table(mech, i)
         buyers.append(entry)
+    checks = None
+    if check and (small or not discrete):
+        checks = {k: v for k, v in mech.check().items() if k not in ("revenue", "cost")}
     return OfflineResult(
         status="optimal",
         expected_profit=est.value,
@@ -73,10 +166,103 @@ def solve_offline(model, method: str = "auto", samples: int = 200_000, seed: int
         buyers=buyers,
         solver="closed-form (Theorem 2.2)",
         seconds=time.perf_counter() - t0,
+        abserr=est.abserr,
+        checks=checks,
+        laws=tuple(dists),
     )
 
 
-def _profiles(model) -> int:
+def _solve_program(
+    model: Any, mech: OfflineMechanism, method: str, solver: str, t0: float, pairs: str
+) -> OfflineResult:
+    from .amd import pamd_program
+    from .offline import pvv_program
+
+    dists = list(model.buyers)
+    if not all(d.discrete for d in dists):
+        raise ModelError("method", f"{method} needs discrete types (discretise the laws)")
+    if method == "pvv":
+        res: Any = pvv_program(dists, model.alpha, model.cost, solver=solver)
+        interim_z = res.interim
+        # (P-VV) has no payment variables: the interim payments follow from eq. (1),
+        # P_j = sum_{l <= j} v_l (Y_l - Y_{l-1}); E[x | v] from the ex-post z
+        pays = [_identity_payments(d, Y) for d, Y in zip(dists, interim_z, strict=True)]
+        alloc = _interim_x(dists, res.z, float(model.alpha))
+        size = {"profiles": res.profiles}
+        label = f"cvxpy/{solver} (P-VV)"
+    else:
+        ic = "bayes" if method == "pamd" else "dominant"
+        res = pamd_program(dists, model.alpha, model.cost, ic=ic, solver=solver, pairs=pairs)
+        interim_z, pays, alloc = res.interim_z, res.interim_payment, res.interim_allocation
+        size = {
+            "profiles": res.profiles,
+            "variables": res.variables,
+            "constraints": res.constraints,
+        }
+        label = f"cvxpy/{solver} (P-AMD, {'BIC' if ic == 'bayes' else 'DSIC'})"
+    buyers = []
+    for i, d in enumerate(dists):
+        rows = [
+            {
+                "v": v,
+                "prob": d.probs[j],
+                "r": d.r(v),
+                "z": float(interim_z[i][j]),
+                "x": float(alloc[i][j]),
+                "p": float(pays[i][j]),
+            }
+            for j, v in enumerate(d.values)
+        ]
+        buyers.append({"family": d.family, "reserve_price": d.reserve_price(), "table": rows})
+    closed = mech.expected_profit().value
+    return OfflineResult(
+        status=res.status,
+        expected_profit=res.objective,
+        stderr=0.0,
+        method=method,
+        expected_production=float(res.production @ _profile_probs(dists)),
+        alpha=model.alpha,
+        cost=model.cost,
+        buyers=buyers,
+        solver=label,
+        seconds=time.perf_counter() - t0,
+        closed_form_profit=closed,
+        problem_size=size,
+        laws=tuple(dists),
+    )
+
+
+def _identity_payments(d: Any, Y: Any) -> list[float]:
+    v = [float(t) for t in d.values]
+    out, acc, prev = [], 0.0, 0.0
+    for vj, yj in zip(v, Y, strict=True):
+        acc += vj * (float(yj) - prev)
+        prev = float(yj)
+        out.append(acc)
+    return out
+
+
+def _interim_x(dists: list[Any], z: Any, alpha: float) -> list[Any]:
+    import numpy as np
+
+    from .amd import _profile_data
+
+    idx, prob = _profile_data(dists)
+    x = np.maximum(np.asarray(z), 0.0) ** (1 / alpha)
+    out = []
+    for i, d in enumerate(dists):
+        w = prob / np.asarray(d.probs, dtype=float)[idx[i]]
+        out.append(np.bincount(idx[i], weights=w * x[i], minlength=len(d.values)))
+    return out
+
+
+def _profile_probs(dists: list[Any]) -> Any:
+    from .amd import _profile_data
+
+    return _profile_data(dists)[1]
+
+
+def _profiles(model: Any) -> int:
     n = 1
     for d in model.buyers:
         n *= len(d.values)
@@ -84,9 +270,6 @@ def _profiles(model) -> int:
 
 
 def _interim_table(mech: OfflineMechanism, i: int) -> list[dict[str, Any]]:
-    import itertools
-    import math
-
     dists = mech.dists
     rows = []
     for j, vi in enumerate(dists[i].values):

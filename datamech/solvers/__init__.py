@@ -11,6 +11,7 @@ SOLVERS = {
     "infosale": "datamech.solvers.infosale:solve_model",
     "psp": "datamech.solvers.psp:solve_model",
     "offline": "datamech.solvers.scaling:solve_model",
+    "online": "datamech.solvers.scaling:solve_online",
 }
 
 

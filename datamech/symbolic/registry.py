@@ -36,6 +36,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "datamech.symbolic.infosale",
     "datamech.symbolic.psp",
     "datamech.symbolic.scaling",
+    "datamech.symbolic.scaling_online",
 )
 """Modules whose import registers checks (imported on first use)."""
 

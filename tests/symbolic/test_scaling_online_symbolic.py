@@ -1,0 +1,29 @@
+"""The online scaling checks (spec 003 §5: S6-S11, S16, S18, S19; Table A) all pass."""
+
+import pytest
+
+from datamech.symbolic import all_checks, run_checks
+
+NAMES = [
+    "scaling.s6_thm32",
+    "scaling.s7_thm33",
+    "scaling.s8_lemma_b3",
+    "scaling.s9_limit_integral",
+    "scaling.s10_binomial_moments",
+    "scaling.s11_delta",
+    "scaling.s16_online_payment",
+    "scaling.s18_two_stage_thm32",
+    "scaling.s19_two_point_and_in",
+    "scaling.table_a_constants",
+]
+
+
+def test_registered():
+    names = {c.name for c in all_checks("scaling")}
+    assert set(NAMES) <= names
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_check_passes(name):
+    (res,) = run_checks([name])
+    assert res.passed, res.detail

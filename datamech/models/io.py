@@ -114,6 +114,7 @@ FAMILY_MODULES = (
     "datamech.models.infosale",
     "datamech.models.psp",
     "datamech.models.scaling",
+    "datamech.models.bilateral",
 )
 
 

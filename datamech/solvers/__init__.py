@@ -12,6 +12,7 @@ SOLVERS = {
     "psp": "datamech.solvers.psp:solve_model",
     "offline": "datamech.solvers.scaling:solve_model",
     "online": "datamech.solvers.scaling:solve_online",
+    "bilateral": "datamech.solvers.bilateral:solve_model",
 }
 
 

@@ -33,6 +33,7 @@ from ..results import ResultMixin
 
 CHECK_MODULES: tuple[str, ...] = (
     "datamech.symbolic.chain",
+    "datamech.symbolic.bilateral",
     "datamech.symbolic.infosale",
     "datamech.symbolic.psp",
     "datamech.symbolic.scaling",

@@ -17,6 +17,11 @@ Methods
     Every matrix whose rows lie on the grid of step 1/m of the simplex, solved in batches
     by the fast solver: a certified optimum on that grid (first maximizer in enumeration
     order), also the independent check of any other grid method.
+``"mip"``
+    The same grid as an exact mixed-integer program (pyomo + HiGHS) that encodes the
+    equilibrium conditions (price choice, acceptance, success probabilities) with exact
+    strict-inequality margins (:mod:`.mip`); certified when HiGHS proves optimality.
+    Objectives ``social_welfare`` and ``transaction_volume``, tie rules first/low/high.
 
 Every result carries the first-best upper bound (:func:`first_best_bound`) and the gap.
 
@@ -45,7 +50,7 @@ from .equilibrium import ChainEquilibrium, solve_equilibrium
 from .fast import solve_fast_batch
 from .metrics import batch_metrics
 
-OPT_METHODS = ("evolution", "enumerate")
+OPT_METHODS = ("evolution", "enumerate", "mip")
 MAX_ENUMERATION = 5_000_000
 
 
@@ -348,6 +353,8 @@ def optimize_reallocation(
     batch: int = 2000,
     max_matrices: int = MAX_ENUMERATION,
     time_limit: float | None = None,
+    mip_gap: float = 0.0,
+    max_binaries: int | None = None,
 ) -> ChainOptResult:
     """Search budget-balanced, past-only reallocation matrices for the best equilibrium.
 
@@ -355,7 +362,7 @@ def optimize_reallocation(
     ----------
     model : ChainModel
         The chain; its own mechanism is ignored.
-    method : {"evolution", "enumerate"}
+    method : {"evolution", "enumerate", "mip"}
     objective : str
         ``social_welfare`` (default), ``transaction_volume`` or ``player_utility:J``.
     tie_break, tol :
@@ -364,7 +371,7 @@ def optimize_reallocation(
         Entries held fixed, ``{(trade i, player j): share}``; entries that break budget
         balance or past-only, or (enumeration) lie off the grid, raise ``ModelError``.
     m : int
-        Enumeration grid: rows on the simplex with step 1/m.
+        Enumeration and MIP grid: rows on the simplex with step 1/m.
     seed, maxiter, popsize, restarts, snap, bound :
         Differential evolution: seed of the first run (run r uses seed + r), generations,
         population multiplier, number of runs, zero-share snap, logit box [-bound, bound].
@@ -375,6 +382,10 @@ def optimize_reallocation(
     time_limit : float, optional
         Seconds; when reached the best matrix so far is returned with status
         ``"time_limit"`` (never reported as certified).
+    mip_gap, max_binaries :
+        MIP only: HiGHS's relative gap (0 proves optimality) and the size guard on the
+        estimated binaries (default :data:`~datamech.solvers.chain.mip.MAX_BINARIES`).
+        The MIP is always exact (``tol`` is not used).
     """
     if not isinstance(model, ChainModel):
         raise ModelError("model", f"expected a ChainModel, got {type(model).__name__}")
@@ -384,6 +395,13 @@ def optimize_reallocation(
         )
     if time_limit is not None and not (isinstance(time_limit, (int, float)) and time_limit > 0):
         raise ModelError("time_limit", f"must be a positive number of seconds, got {time_limit!r}")
+    if method == "mip":
+        from .mip import MAX_BINARIES, optimize_mip
+
+        return optimize_mip(
+            model, objective, tie_break=tie_break, fixed=fixed, m=m, time_limit=time_limit,
+            mip_gap=mip_gap, max_binaries=MAX_BINARIES if max_binaries is None else max_binaries,
+        )  # fmt: skip
     f = BatchObjective(model, objective, tie_break, tol)
     fixed = check_fixed(fixed, model.n)
     n = model.n

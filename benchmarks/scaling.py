@@ -103,6 +103,7 @@ def main() -> None:
     ap.add_argument("--ks", type=int, nargs="+", default=[1000, 10_000, 100_000])
     ap.add_argument("--limit", type=float, default=300.0, help="seconds per row")
     ap.add_argument("--no-amd", action="store_true")
+    ap.add_argument("--no-online", action="store_true", help="skip the online DP table")
     ap.add_argument("--pairs", nargs="+", default=["all", "local"], help="P-AMD IC pairs")
     ap.add_argument("--ic", nargs="+", default=["bayes", "dominant"], help="P-AMD IC kinds")
     ap.add_argument("--max-profiles", type=int, default=10**6, help="skip larger P-AMD rows")
@@ -127,6 +128,17 @@ def main() -> None:
         gap = f"{row['profit_gap']:11.2e}" if "profit_gap" in row else f"{'-':>11}"
         dr = f"{row['max_r_diff']:9.1e}" if "max_r_diff" in row else f"{'-':>9}"
         print(f"{K:>8} {row['hull_s']:9.4f} {row['intervals']:>9} {pvv_s} {gap} {dr}")
+
+    if not args.no_online:  # the online half lives in its own script, runnable alone
+        import importlib.util
+        from pathlib import Path
+
+        path = Path(__file__).with_name("scaling_online.py")
+        spec = importlib.util.spec_from_file_location("scaling_online", path)
+        online = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(online)
+        print("\nOnline DP (Prop 3.1): grid size G vs error vs time")
+        online.main()
 
     if args.no_amd:
         return

@@ -510,6 +510,13 @@ class RLaw:
     def is_discrete(self) -> bool:
         return self.values is not None
 
+    @property
+    def exact(self) -> bool:
+        """A finite table of ints/Fractions: sums and moments can be done in rationals."""
+        return self.is_discrete and all(
+            isinstance(x, (int, Fraction)) for x in (*self.values, *self.probs)
+        )
+
     def expect(self, h: Callable[[Any], Any]) -> Any:
         """E[h(r)] (exact sum for a table, quadrature over quantiles otherwise)."""
         if self.is_discrete:

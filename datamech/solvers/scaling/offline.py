@@ -268,7 +268,7 @@ class OfflineMechanism:
         self.exact = (
             kint is not None
             and isinstance(cost, (int, Fraction))
-            and all(getattr(d, "exact", False) for d in self.dists)
+            and all(d.r_law().exact for d in self.dists)
         )
         self.k = kint if self.exact else 1 / (1 - float(alpha))
         if self.exact:

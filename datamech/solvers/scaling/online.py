@@ -85,12 +85,6 @@ MC_PATHS = 200_000
 
 
 # ------------------------------------------------------------------ helpers
-def _is_exact_law(law: RLaw) -> bool:
-    return law.is_discrete and all(
-        isinstance(x, (int, Fraction)) for x in (*law.values, *law.probs)
-    )
-
-
 def rosenthal_constant(p: Any) -> Any:
     """Best constant C_p of Rosenthal's inequality for nonnegative summands (Lemma 3.5,
     Ibragimov & Sharakhmetov): 2 on (1, 2), E_{Z~Poisson(1)}[Z^p] for p >= 2 (Dobinski's
@@ -354,7 +348,7 @@ class OnlineMechanism:
         self.exact = (
             kint is not None
             and isinstance(cost, (int, Fraction))
-            and all(_is_exact_law(law) for law in self.laws)
+            and all(law.exact for law in self.laws)
         )
         if self.exact:
             self.alpha = Fraction(alpha)
@@ -636,7 +630,7 @@ class OnlineDP:
         self.exact = (
             kint is not None
             and isinstance(cost, (int, Fraction))
-            and all(_is_exact_law(law) for law in self.laws)
+            and all(law.exact for law in self.laws)
         )
         if method == "auto":
             method = "exact" if all(law.is_discrete for law in self.laws) else "grid"
@@ -1067,8 +1061,6 @@ def solve_online(
     if benchmarks:
         off = OfflineMechanism(dists, model.alpha, model.cost).expected_profit()
         offl, offl_err = off.value, off.abserr
-        if mech.exact and not isinstance(offl, Fraction):
-            offl = _offline_exact(mech)
     ratio_on = float(est.value) / float(onl) if onl else math.nan
     ratio_off = float(est.value) / float(offl) if offl else math.nan
     guarantee = None
@@ -1149,18 +1141,3 @@ def solve_online(
         seconds=time.perf_counter() - t0,
         mech=mech,
     )
-
-
-def _offline_exact(mech: OnlineMechanism) -> Any:
-    """OFFL = K_c E[(sum r_i)^k] by exact convolution of the laws of r (Lemma B.1);
-    used when the offline solver's own exactness test does not see the laws as exact
-    (e.g. the truncated equal-revenue atoms)."""
-    acc: dict[Any, Any] = {Fraction(0): Fraction(1)}
-    for law in mech.laws:
-        nxt: dict[Any, Any] = {}
-        for s, ps in acc.items():
-            for v, p in zip(law.values, law.probs, strict=True):
-                nxt[s + v] = nxt.get(s + v, 0) + ps * p
-        acc = nxt
-    K = (1 - mech.alpha) * mech.ratio ** (mech.k - 1)
-    return K * sum(p * s**mech.k for s, p in acc.items())

@@ -3,6 +3,7 @@
 * :mod:`.auction` — one local PSP auction (eqs. 1–4, 20; tie rules; reserve bid);
 * :mod:`.market` — the multi-seller market, batched utilities, truthful ε-best reply;
 * :mod:`.dynamics` — asynchronous / round-robin / synchronous bidding rounds;
+* :mod:`.books` — per-seller order books, the fast path of the dynamics;
 * :mod:`.centralized` — the welfare-maximizing allocation in cvxpy (B1), clearing price;
 * :mod:`.equilibrium` — independent ε-Nash check;
 * :mod:`.plots` — convergence curves.

@@ -1,0 +1,166 @@
+"""The order-book fast path of the PSP dynamics against the reference (Market.turn).
+
+Both compute the same truthful ε-best reply and the same update decision; they differ
+only in the order of floating-point sums.  Tests replay both on random markets and
+require the same trace (rounds, turns, messages, per-round updates) and the same final
+bids to 1e-9, and the independent 2ε-Nash check on the fast path's final profile.
+The synchronous schedule can oscillate without converging, and then multiplies an ulp
+difference by ~100 every ~15 passes (measured), so it is compared over short runs only.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from datamech.models.psp import PSPModel
+from datamech.models.psp_valuations import LinearCappedValuation as L
+from datamech.models.psp_valuations import LogValuation
+from datamech.models.psp_valuations import QuadraticValuation as Qv
+from datamech.solvers.psp import Market, check_eps_nash, simulate
+from datamech.solvers.psp.books import OrderBooks
+
+
+def random_market(seed, n, J, eps, schedule="asynchronous", edges=False, log=False, rounds=400):
+    rng = np.random.default_rng(seed)
+    Q = rng.uniform(5, 15, J)
+    th0 = rng.uniform(1, 2, n)
+    qbar = rng.uniform(0.5, 1.5, n) * 2 * Q.sum() / n
+    vals = [Qv(t / qb, qb) for t, qb in zip(th0, qbar, strict=True)]
+    if log:
+        vals[0] = LogValuation(2.0, 3.0)  # unbounded demand at 0: the bands hold everything
+    E = None
+    if edges:
+        E = rng.random((n, J)) < 0.6
+        E[np.arange(n), rng.integers(0, J, n)] = True
+    return PSPModel(
+        Q,
+        tuple(f"b{k}" for k in range(n)),
+        tuple(vals),
+        eps,
+        reserve=rng.uniform(0.0, 0.3, J),
+        edges=E,
+        schedule=schedule,
+        seed=seed,
+        max_rounds=rounds,
+    )
+
+
+def assert_same_run(model):
+    m = Market(model)
+    fast = simulate(m, fast=True)
+    ref = simulate(m, fast=False)
+    assert fast.rounds == ref.rounds and fast.converged == ref.converged
+    assert fast.turns == ref.turns and fast.messages == ref.messages
+    assert fast.updates_curve == ref.updates_curve  # the same buyers moved in every pass
+    np.testing.assert_allclose(fast.q, ref.q, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(fast.p, ref.p, rtol=0, atol=1e-12)
+    assert np.array_equal(fast.q > 0, ref.q > 0)
+    return m, fast
+
+
+@pytest.mark.parametrize("schedule", ["asynchronous", "round_robin", "synchronous"])
+def test_fast_path_replays_the_reference_on_a_medium_market(schedule):
+    rounds = 40 if schedule == "synchronous" else 400
+    m, run = assert_same_run(random_market(1, 12, 4, 0.2, schedule=schedule, rounds=rounds))
+    if run.converged:
+        assert check_eps_nash(m, run.q, run.p).ok  # independent 2ε-Nash search
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 7),
+    J=st.integers(1, 4),
+    eps=st.sampled_from([0.5, 0.2, 0.1]),
+    edges=st.booleans(),
+    log=st.booleans(),
+    schedule=st.sampled_from(["asynchronous", "round_robin"]),
+)
+def test_fast_path_replays_the_reference_on_random_small_markets(
+    seed, n, J, eps, edges, log, schedule
+):
+    model = random_market(seed, n, J, eps, schedule=schedule, edges=edges, log=log, rounds=150)
+    m, run = assert_same_run(model)
+    if run.converged:
+        assert check_eps_nash(m, run.q, run.p).ok
+
+
+def test_fast_turn_matches_reference_turn_on_a_tied_book():
+    # integer quantities and a coarse price grid: exact ties at w go to the reference rule
+    rng = np.random.default_rng(5)
+    n, J = 6, 3
+    vals = tuple(L(rng.choice([0.5, 0.75, 1.0]), float(rng.integers(2, 6))) for _ in range(n))
+    m = Market(PSPModel([6.0, 5.0, 4.0], tuple("abcdef"), vals, 0.05, reserve=[0.25] * 3))
+    q = np.where(rng.random((n, J)) < 0.7, rng.integers(1, 4, (n, J)), 0).astype(float)
+    p = np.where(q > 0, rng.choice([0.5, 0.75, 1.0], (n, J)), 0.0)
+    books = OrderBooks(m, q, p)
+    for i in range(n):
+        qf, pf, bf = books.turn(i, q, p)
+        qr, pr, br = m.turn(i, q, p)
+        np.testing.assert_allclose(qf, qr, atol=1e-12)
+        np.testing.assert_array_equal(pf, pr)
+        assert bf == br
+
+
+def test_reg9_linear_example_on_the_fast_path():
+    # REG-9: 2 passes, every buyer gets D_i − ε/p_i, W = 207.8 − 5ε
+    D = np.array([50.0, 40, 26, 20, 14])
+    P = np.array([1.0, 1.2, 1.5, 2, 2.2])
+    vals = tuple(L(pp, d) for pp, d in zip(P, D, strict=True))
+    m = Market(PSPModel([65.0, 85.0], tuple("ABCDE"), vals, 0.1, schedule="round_robin"))
+    run = simulate(m, fast=True)
+    assert run.converged and run.rounds == 2
+    out = m.outcome(run.q, run.p)
+    assert out.allocation.sum(axis=1) == pytest.approx(D - 0.1 / P)
+    assert out.welfare == pytest.approx(207.8 - 0.5)
+
+
+def test_default_path_by_schedule():
+    # fast by default where the runs converge; the reference for synchronous passes
+    for schedule in ("asynchronous", "round_robin", "synchronous"):
+        m = Market(random_market(4, 5, 2, 0.3, schedule=schedule, rounds=20))
+        a, b = simulate(m), simulate(m, fast=schedule != "synchronous")
+        assert np.array_equal(a.q, b.q) and np.array_equal(a.p, b.p)
+
+
+def test_books_follow_the_profile():
+    # after a run, books rebuilt from scratch equal the incrementally maintained ones
+    model = random_market(3, 8, 3, 0.2, rounds=30)
+    m = Market(model)
+    q, p = m.zero_profile()
+    books = OrderBooks(m, q, p)
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        i = int(rng.integers(0, m.n))
+        qi, pi, better = books.turn(i, q, p)
+        if better:
+            old_q, old_p = q[i].copy(), p[i].copy()
+            q[i], p[i] = qi, pi
+            books.refresh(i, old_q, old_p, q, p)
+    fresh = OrderBooks(m, q, p)
+    for j in range(m.J):
+        assert sorted(zip(books.negp[j], books.qty[j], books.owner[j], strict=True)) == sorted(
+            zip(fresh.negp[j], fresh.qty[j], fresh.owner[j], strict=True)
+        )
+        assert books.negp[j] == sorted(books.negp[j])
+        assert books.cum[j][-1] == pytest.approx(fresh.cum[j][-1])
+        assert +books.counts[j] == +fresh.counts[j]
+
+
+def test_a_large_given_start_falls_back_to_the_reference():
+    model = random_market(2, 4, 2, 0.2, rounds=50)
+    m = Market(model)
+    q = np.full((m.n, m.J), 20.0)  # beyond every buyer's demand at price 0
+    p = np.full((m.n, m.J), 0.5)
+    a = simulate(m, initial=(q, p), fast=True)
+    b = simulate(m, initial=(q, p), fast=False)
+    assert a.rounds == b.rounds and np.allclose(a.q, b.q, atol=1e-9)
+
+
+def test_wall_clock_budget_stops_after_one_pass():
+    m = Market(random_market(6, 6, 3, 0.05, rounds=500))
+    run = simulate(m, max_seconds=0.0)
+    assert run.rounds == 1 and not run.converged
+    full = simulate(m)
+    assert full.converged and full.rounds > 1

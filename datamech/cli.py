@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        with _native_stdout_to_stderr(getattr(args, "json", False)):
+        with _silence_native_stdout(getattr(args, "json", False)):
             if args.command == "solve":
                 return _solve(args)
             if args.command == "reproduce":
@@ -100,10 +100,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 @contextlib.contextmanager
-def _native_stdout_to_stderr(active: bool):
-    """With ``--json``, send what compiled solvers print on file descriptor 1 (HiGHS's
-    banner through cvxpy, for one) to stderr, so stdout carries the JSON object only.
-    Python's own ``print`` still reaches the real stdout."""
+def _silence_native_stdout(active: bool):
+    """With ``--json``, discard what compiled solvers print on file descriptor 1 (HiGHS's
+    banner, for one), so stdout carries the JSON object only and an error stays one line
+    on stderr.  Python's own ``print`` still reaches the real stdout."""
     try:
         fd = sys.stdout.fileno() if active else None
     except (AttributeError, OSError, io.UnsupportedOperation):
@@ -113,7 +113,9 @@ def _native_stdout_to_stderr(active: bool):
         return
     sys.stdout.flush()
     saved = os.dup(fd)
-    os.dup2(sys.stderr.fileno(), fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
     python_stdout = sys.stdout
     sys.stdout = os.fdopen(os.dup(saved), "w")
     try:

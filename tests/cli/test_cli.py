@@ -158,7 +158,7 @@ def test_reproduce_robustness_json(tmp_path):
 
 def test_json_stdout_is_only_json_even_when_a_compiled_solver_prints():
     # HiGHS (through cvxpy) prints a licence banner on file descriptor 1 on its first
-    # solve; with --json it must go to stderr, leaving exactly one JSON object on stdout.
+    # solve; with --json it is discarded, leaving exactly one JSON object on stdout.
     proc = run("solve", f"{EXAMPLES}/bilateral_indivisible.toml", "--method", "cvxpy", "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)

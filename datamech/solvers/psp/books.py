@@ -21,9 +21,14 @@ needs only:
   :meth:`Market._utilities_untied`).  A tie at w (price counts per seller) or a standing
   bid of T units or more (a given start) goes to the reference.
 
-Both paths compute the same reply and the same decision; they differ only in the
-order of floating-point sums (ulp-level), so the bids agree to ~1e-10 and the runs take
-the same turns (``tests/solvers/test_psp_fast.py`` replays both).  Only the default
+From the same profile both paths compute the same reply and the same decision; they
+differ only in the order of floating-point sums (ulp-level), so the bids agree to ~1e-10
+(``tests/solvers/test_psp_fast.py`` replays every turn of reference runs).  Whole runs
+usually take the same turns too, but not always: prices can tie exactly in real
+arithmetic (a quadratic-valuation reply bids y + ε/q̄_i, so two buyers can reach the same
+sum of increments in two orders), and the float order of such a tie, or a 1-ulp change
+of a standing bid (a seller's version bump), can differ between the paths, after which
+the runs go on from different but equally valid profiles.  Only the default
 ``"proportional"`` tie rule has this path; the others use :meth:`Market.turn`.
 
 Examples

@@ -15,8 +15,9 @@ turn: its reply and its decision would be the same (one version counter per sell
 
 By default (tie rule ``"proportional"``, asynchronous or round-robin schedule) the turns
 are computed on per-seller order books (:class:`~.books.OrderBooks`), which move only
-the bids that changed; the reference :meth:`Market.turn` (``fast=False``) takes the
-same turns.
+the bids that changed; the reference :meth:`Market.turn` (``fast=False``) makes the same
+reply and decision from the same profile (whole runs can part after a price tie that is
+exact in real arithmetic but broken differently by the two float paths).
 
 The run stops after the first pass with no update (``converged = True``) or after
 ``max_rounds`` passes (``converged = False``).  A stop certifies only that no buyer can
@@ -91,8 +92,9 @@ def simulate(
         Compute the turns on per-seller order books (:class:`~.books.OrderBooks`); the
         default for the ``"proportional"`` tie rule with the asynchronous and round-robin
         schedules.  ``False`` uses :meth:`Market.turn`, the reference: the same replies
-        and decisions, with sums taken in another order (bids agree to ~1e-10; a
-        synchronous run that oscillates amplifies that difference, hence not its
+        and decisions from the same profile, with sums taken in another order (bids
+        agree to ~1e-10; a real-number price tie can be broken differently, and a
+        synchronous run that oscillates amplifies the difference, hence not its
         default).
     max_seconds : float, optional
         Also stop (``converged = False``) after the first pass ending past this wall-clock

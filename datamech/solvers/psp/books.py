@@ -51,7 +51,7 @@ from itertools import accumulate, chain
 
 import numpy as np
 
-from .market import TINY, Market
+from .market import TINY, Market, fill_cheapest
 
 
 class OrderBooks:
@@ -206,11 +206,7 @@ class OrderBooks:
         nb = m.neighbours[i]
         below = avail(Y[k - 1])[nb] if k > 0 else np.zeros(nb.size)
         at = avail(Y[k])[nb]
-        rest = max(vol - below.sum(), 0.0)
-        extra = np.maximum(at - below, 0.0)
-        before = np.concatenate(([0.0], np.cumsum(extra)[:-1]))
-        take = np.clip(rest - before, 0.0, extra)
-        amounts = below + take
+        amounts = fill_cheapest(below, at, vol)
         pos = amounts > TINY
         qi[nb[pos]] = amounts[pos]
         pi[nb[pos]] = w

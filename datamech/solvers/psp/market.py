@@ -27,6 +27,16 @@ from .auction import allocate
 TINY = 1e-12  # quantities below this are no bid (float residue of splits)
 
 
+def fill_cheapest(below: np.ndarray, at: np.ndarray, vol: float) -> np.ndarray:
+    """Split a volume over sellers (R-MPF, spec §2.2): everything each seller has
+    available strictly below the bid price, then the units at that price level in
+    seller order until ``vol`` is reached."""
+    rest = max(vol - below.sum(), 0.0)
+    extra = np.maximum(at - below, 0.0)
+    before = np.concatenate(([0.0], np.cumsum(extra)[:-1]))
+    return below + np.clip(rest - before, 0.0, extra)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """Allocation a_ij, costs c_ij (eq. 4), buyers' utilities, welfare, revenue."""
@@ -328,11 +338,7 @@ class Market:
 
         below = avail(Y[k - 1]) if k > 0 else np.zeros(nb.size)
         at = avail(Y[k])
-        rest = max(vol - below.sum(), 0.0)
-        extra = np.maximum(at - below, 0.0)
-        before = np.concatenate(([0.0], np.cumsum(extra)[:-1]))
-        take = np.clip(rest - before, 0.0, extra)
-        amounts = below + take
+        amounts = fill_cheapest(below, at, vol)
         pos = amounts > TINY
         qi[nb[pos]] = amounts[pos]
         pi[nb[pos]] = w

@@ -7,7 +7,7 @@ schedule, start from no bids (``cold``) or, with ``--warm``, also from the truth
 at the cvxpy optimum (``warm``, :func:`datamech.solvers.psp.dynamics.warm_start`).  Prints
 one row per (buyers, ε, start); ``turns`` counts the best replies actually computed
 (buyers whose sellers saw no change are skipped), ``ms/turn`` the wall-clock per turn.
-The dynamics run on the order-book fast path (:mod:`datamech.solvers.psp.books`);
+The dynamics run on the compiled order-book fast path (:mod:`datamech.solvers.psp.books`);
 ``--reference`` also times the reference path (``simulate(fast=False)``, same turns) on
 the same market.  A run stops at the cap ``--max-rounds`` or after the first pass past
 ``--time-limit`` seconds (``conv`` False).  Not a test.

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from datamech.models.psp import PSPModel
 from datamech.models.psp_valuations import LinearCappedValuation as L
-from datamech.models.psp_valuations import LogValuation
+from datamech.models.psp_valuations import LogValuation, PiecewiseLinearValuation
 from datamech.models.psp_valuations import QuadraticValuation as Qv
 from datamech.solvers.psp import Market, check_eps_nash, simulate
 from datamech.solvers.psp.books import OrderBooks
@@ -193,27 +193,87 @@ def test_books_follow_the_profile():
             books.refresh(i, old_q, old_p, q, p)
     fresh = OrderBooks(m, q, p)
     for j in range(m.J):
-        assert sorted(zip(books.negp[j], books.qty[j], books.owner[j], strict=True)) == sorted(
-            zip(fresh.negp[j], fresh.qty[j], fresh.owner[j], strict=True)
+        prices, qty, owner = books.book(j)
+        fp, fq, fo = fresh.book(j)
+        assert sorted(zip(prices, qty, owner, strict=True)) == sorted(zip(fp, fq, fo, strict=True))
+        assert prices == sorted(prices, reverse=True)
+        assert books.cum[j, len(qty)] == pytest.approx(fresh.cum[j, len(fq)])
+        assert books.cum[j, len(qty)] == pytest.approx(sum(qty))
+
+
+@pytest.mark.parametrize(
+    "val",
+    [
+        Qv(1.5, 4.0),
+        LogValuation(2.0, 3.0),
+        L(1.2, 40.0),
+        PiecewiseLinearValuation([1.0, 2.5, 4.0], [3.0, 2.0, 0.5, 0.0]),
+        PiecewiseLinearValuation([2.0], [1.0, 0.25]),
+    ],
+)
+def test_compiled_valuations_equal_the_model_classes(val):
+    from datamech.solvers.psp import kernel
+
+    kind, par = kernel.encode_valuations([val])
+    # knots, both sides of them, 0, negative and far points
+    zs = [-1.0, 0.0, 1e-9, 0.5, 1.0, 1.0 + 1e-12, 2.0, 2.5, 3.0, 4.0, 39.0, 40.0, 41.0, 1e3]
+    for z in zs:
+        assert kernel.value(kind[0], par[0], z) == pytest.approx(val.value(z), rel=1e-15, abs=0)
+        assert kernel.marginal(kind[0], par[0], z) == val.marginal(z)
+        assert kernel.demand(kind[0], par[0], z) == val.demand(z)
+    for u in [-0.5, 0.0, 0.1, 0.25, 0.5, 1.0, 1.2, 2.0, 3.0, 10.0]:
+        assert kernel.demand(kind[0], par[0], u) == val.demand(u)
+
+
+def test_an_unknown_valuation_family_runs_on_the_reference():
+    from datamech.solvers.psp import kernel
+
+    class Odd:
+        family = "odd"
+
+    with pytest.raises(TypeError, match="odd"):
+        kernel.encode_valuations([Odd()])
+
+
+def test_whole_runs_with_tied_prices_leave_the_compiled_loop_for_the_reference(monkeypatch):
+    # capped-linear buyers on a coarse price grid bid the same prices: those turns go to
+    # Market.turn from inside the compiled pass, and the whole runs equal the reference's
+    calls = []
+    original = Market.turn
+
+    def counted(self, i, q, p):
+        calls.append(i)
+        return original(self, i, q, p)
+
+    for seed in range(8):
+        rng = np.random.default_rng(seed)
+        vals = tuple(L(rng.choice([0.5, 0.75, 1.0]), float(rng.integers(2, 6))) for _ in range(6))
+        model = PSPModel(
+            [6.0, 5.0, 4.0], tuple("abcdef"), vals, 0.05, reserve=[0.25] * 3, seed=seed
         )
-        assert books.negp[j] == sorted(books.negp[j])
-        assert books.cum[j][-1] == pytest.approx(fresh.cum[j][-1])
-        assert +books.counts[j] == +fresh.counts[j]
+        m = Market(model)
+        monkeypatch.setattr(Market, "turn", counted)
+        fast = simulate(m, fast=True)
+        monkeypatch.setattr(Market, "turn", original)
+        ref = simulate(m, fast=False)
+        assert (fast.rounds, fast.turns, fast.messages) == (ref.rounds, ref.turns, ref.messages)
+        np.testing.assert_allclose(fast.q, ref.q, rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(fast.p, ref.p)
+    assert len(calls) > 20  # the fallback was exercised
 
 
-def test_a_large_given_start_falls_back_to_the_reference():
-    model = random_market(2, 4, 2, 0.2, rounds=50)
+@pytest.mark.parametrize("seed", range(6))
+def test_compiled_welfare_equals_the_reference(seed):
+    # random profiles on a coarse price grid (ties at the margin) with retention values
+    rng = np.random.default_rng(seed)
+    n, J = 7, 3
+    vals = tuple(Qv(rng.uniform(0.2, 1), rng.uniform(2, 6)) for _ in range(n))
+    model = PSPModel(
+        [6.0, 5.0, 4.0], tuple("abcdefg"), vals, 0.1, reserve=[0.25] * 3,
+        retention=rng.uniform(0, 0.3, J),
+    )  # fmt: skip
     m = Market(model)
-    q = np.full((m.n, m.J), 20.0)  # beyond every buyer's demand at price 0
-    p = np.full((m.n, m.J), 0.5)
-    a = simulate(m, initial=(q, p), fast=True)
-    b = simulate(m, initial=(q, p), fast=False)
-    assert a.rounds == b.rounds and np.allclose(a.q, b.q, atol=1e-9)
-
-
-def test_wall_clock_budget_stops_after_one_pass():
-    m = Market(random_market(6, 6, 3, 0.05, rounds=500))
-    run = simulate(m, max_seconds=0.0)
-    assert run.rounds == 1 and not run.converged
-    full = simulate(m)
-    assert full.converged and full.rounds > 1
+    q = np.where(rng.random((n, J)) < 0.7, rng.integers(1, 4, (n, J)), 0).astype(float)
+    p = np.where(q > 0, rng.choice([0.25, 0.5, 0.75, 1.0], (n, J)), 0.0)
+    assert OrderBooks(m, q, p).welfare() == pytest.approx(m.welfare_of(q, p), rel=1e-13)
+    assert m.welfare_of(q, p) == pytest.approx(m.outcome(q, p).welfare, rel=1e-13)

@@ -15,9 +15,12 @@ turn: its reply and its decision would be the same (one version counter per sell
 
 By default (tie rule ``"proportional"``, asynchronous or round-robin schedule) the turns
 are computed on per-seller order books (:class:`~.books.OrderBooks`), which move only
-the bids that changed; the reference :meth:`Market.turn` (``fast=False``) makes the same
-reply and decision from the same profile (whole runs can part after a price tie that is
-exact in real arithmetic but broken differently by the two float paths).
+the bids that changed, and each pass runs inside a compiled (numba) loop that hands a
+turn to the reference only where the books cannot decide it (a price tie at the bid);
+the reference :meth:`Market.turn` (``fast=False``) makes the same reply and decision
+from the same profile (whole runs can part after a price tie that is exact in real
+arithmetic but broken differently by the two float paths).  The first run in a fresh
+install compiles the kernel (about 15 s); numba caches it on disk.
 
 The run stops after the first pass with no update (``converged = True``) or after
 ``max_rounds`` passes (``converged = False``).  A stop certifies only that no buyer can
@@ -121,8 +124,13 @@ def simulate(
     if fast is None:
         # synchronous passes can oscillate, which amplifies the paths' ulp differences
         fast = market.tie_rule == "proportional" and schedule != "synchronous"
-    books = OrderBooks(market, q, p) if fast else None
-    turn = books.turn if fast else market.turn
+    books = None
+    if fast:
+        try:
+            books = OrderBooks(market, q, p)
+        except TypeError:  # a valuation family without a compiled form
+            books = None
+    turn = books.turn if books is not None else market.turn
 
     def apply(i: int, qi: np.ndarray, pi: np.ndarray) -> None:
         changed = (qi != q[i]) | (pi != p[i])
@@ -151,6 +159,22 @@ def simulate(
             for i, _, _ in new:
                 seen[i] = -1  # the others moved too: look again next pass
             updates = len(new)
+        elif books is not None:
+            order = rng.permutation(market.n) if schedule == "asynchronous" else np.arange(market.n)
+            pos = 0
+            while pos < order.size:  # compiled passes, left only for a reference turn
+                pos, n_turns, n_updates = books.play(order, pos, skip_clean, version, seen, q, p)
+                turns += n_turns
+                updates += n_updates
+                if pos < order.size:
+                    i = int(order[pos])
+                    turns += 1
+                    qi, pi, better = market.turn(i, q, p)
+                    if better:
+                        apply(i, qi, pi)
+                        updates += 1
+                    seen[i] = int(version[nbs[i]].sum())
+                    pos += 1
         else:
             order = rng.permutation(market.n) if schedule == "asynchronous" else range(market.n)
             for i in order:
@@ -164,7 +188,8 @@ def simulate(
                 seen[i] = int(version[nbs[i]].sum())
         messages += updates
         if record:
-            welfare.append(market.welfare_of(q, p))
+            compiled = books is not None and market.tie_rule == "proportional"
+            welfare.append(books.welfare() if compiled else market.welfare_of(q, p))
             updates_curve.append(updates)
             active = p[q > 0]
             prices.append(float(active.mean()) if active.size else 0.0)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...models.psp import PSPModel
+from . import kernel
 from .auction import allocate
 
 TINY = 1e-12  # quantities below this are no bid (float residue of splits)
@@ -65,6 +66,10 @@ class Market:
         self.n, self.J = self.E.shape
         self.neighbours = [np.flatnonzero(self.E[i]) for i in range(self.n)]
         self.theta0 = np.array([v.theta_prime0 for v in self.vals])
+        try:  # compiled θ_i for the per-pass welfare of the dynamics
+            self._codes = kernel.encode_valuations(self.vals)
+        except TypeError:
+            self._codes = None
 
     def zero_profile(self) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros((self.n, self.J)), np.zeros((self.n, self.J))
@@ -114,9 +119,11 @@ class Market:
             a[ids, j] = full[:-1]
             unsold[j] = max(self.Q[j] - full[:-1].sum(), 0.0)
         z = a.sum(axis=1)
-        return float(
-            sum(v.value(z[i]) for i, v in enumerate(self.vals)) + np.dot(self.retention, unsold)
-        )
+        if self._codes is not None:
+            values = kernel.values(*self._codes, z)
+        else:
+            values = sum(v.value(z[i]) for i, v in enumerate(self.vals))
+        return float(values + np.dot(self.retention, unsold))
 
     def utility(
         self, i: int, qi: np.ndarray, pi: np.ndarray, q: np.ndarray, p: np.ndarray

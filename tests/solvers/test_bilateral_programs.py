@@ -19,6 +19,7 @@ from datamech.errors import ModelError, SolverError
 from datamech.models.distributions import Discrete, Exponential, Uniform
 from datamech.solvers.bilateral.programs import (
     TypeGrid,
+    nlp_available,
     second_best_bic,
     second_best_program,
     type_grid,
@@ -218,10 +219,18 @@ def test_dsic_allocation_is_monotone(good):
     assert np.all(np.diff(res.z, axis=1) <= 1e-9)
 
 
-def test_bic_scaling_local_equals_dsic_for_regular():
-    res = second_best_bic(Uniform(0, 1), Uniform(1, 2), alpha="1/2", grid=8, solver="ccp")
+def needs(solver):
+    if solver != "ccp" and not nlp_available(solver):
+        pytest.skip(f"{solver} is not installed")
+
+
+@pytest.mark.parametrize("solver", ["ccp", "ripopt"])
+def test_bic_scaling_local_equals_dsic_for_regular(solver):
+    needs(solver)
+    res = second_best_bic(Uniform(0, 1), Uniform(1, 2), alpha="1/2", grid=8, solver=solver)
     dsic = second_best_program(Uniform(0, 1), Uniform(1, 2), alpha="1/2", grid=8)
-    assert res.local and res.method == "ccp" and res.incentive == "BIC"
+    assert res.local and res.incentive == "BIC"
+    assert res.method == ("ccp" if solver == "ccp" else "pyomo")
     assert res.gains_from_trade >= dsic.gains_from_trade - 1e-9
     assert res.gains_from_trade == pytest.approx(dsic.gains_from_trade, rel=1e-7)
     assert res.upper_bound == pytest.approx(dsic.gains_from_trade, rel=1e-7)  # certified
@@ -231,10 +240,12 @@ def test_bic_scaling_local_equals_dsic_for_regular():
     assert np.all(np.diff(res.buyer_probs @ res.x) <= 1e-9)
 
 
-def test_bic_irregular_at_least_dsic():
+@pytest.mark.parametrize("solver", ["ccp", "ripopt"])
+def test_bic_irregular_at_least_dsic(solver):
+    needs(solver)
     b = Discrete([0, 1, 2, 3], [0.4, 0.3, 0.1, 0.2])
     s = type_grid(Uniform(0, 1), 6, "seller")
-    res = second_best_bic(b, s, alpha="1/2", solver="ccp")
+    res = second_best_bic(b, s, alpha="1/2", solver=solver)
     dsic = second_best_program(b, s, alpha="1/2")
     assert dsic.gains_from_trade - 1e-9 <= res.gains_from_trade <= res.upper_bound + 1e-8
     lp = second_best_bic(b, s, good="indivisible")
@@ -374,3 +385,14 @@ def test_cross_check_unbounded_laws():
         res = second_best_program(b, s, alpha=a, grid=40)
         assert 0 <= lag.gains_from_trade - res.gains_from_trade <= tg
         assert abs(lag.lambda_star - res.lambda_star) <= 3e-3
+
+
+def test_bic_nlp_solver_missing_or_default():
+    if not nlp_available("ipopt"):
+        with pytest.raises(ModelError) as e:
+            second_best_bic(Uniform(0, 1), Uniform(1, 2), alpha="1/2", grid=3, solver="ipopt")
+        assert e.value.field == "solver" and "not installed" in str(e.value)
+    res = second_best_bic(Uniform(0, 1), Uniform(1, 2), alpha="1/2", grid=4)
+    any_nlp = nlp_available("ipopt") or nlp_available("ripopt")
+    assert res.method == ("pyomo" if any_nlp else "ccp")
+    assert res.solver in ("ipopt", "ripopt", "ccp")

@@ -10,10 +10,12 @@ Independent of the Lagrangian root search of :mod:`datamech.solvers.bilateral.co
 * :func:`second_best_bic`: the same with *interim* monotonicity (BIC).  For the
   indivisible good this is still a linear program (pyomo + HiGHS, a global optimum).
   For the scaling model the seller's interim constraint ``sum_j pi_j z_{jm}^{1/alpha}``
-  nonincreasing in m is nonconvex: pyomo + ipopt when an ipopt executable is available,
-  otherwise the convex-concave procedure (a sequence of convex cvxpy programs whose
-  iterates stay feasible); both start from the DSIC solution and are **local**.  The
-  result also carries a convex upper bound (seller interim constraint dropped).
+  nonincreasing in m is nonconvex: a pyomo NLP solved by an interior-point solver
+  (ipopt when its executable is on the PATH, else ripopt from the ``pyomo-ripopt`` wheel,
+  which the ``nlp`` and ``test`` extras install), or else the convex-concave procedure
+  (a sequence of convex cvxpy programs whose iterates stay feasible); all start from the
+  DSIC solution and are **local**.  The result also carries a convex upper bound
+  (seller interim constraint dropped).
 
 Discretization (:func:`type_grid`).  Discrete laws are used as given, with their exact
 discrete virtual values and virtual costs.  A continuous law is cut into ``K`` cells (of
@@ -479,20 +481,24 @@ def second_best_bic(
     * Indivisible good: both constraints are linear; a pyomo LP solved by HiGHS
       (``solver="appsi_highs"``), a global optimum (``local=False``).
     * Scaling model: the seller constraint ``sum_j pi_j z_jm^{1/alpha}`` nonincreasing
-      is nonconvex.  ``solver="ipopt"`` (pyomo + ipopt, used by default when an ipopt
-      executable is found) or ``solver="ccp"`` (the convex-concave procedure: linearise
-      the right-hand side at the current point, which restricts the feasible set, and
-      solve the convex program with Clarabel; every iterate is feasible and the GFT never
-      decreases).  Both start from the DSIC solution of :func:`second_best_program`, so
-      the value is >= the DSIC value; the result is labelled ``local=True`` and
-      ``upper_bound`` is the convex relaxation without the seller's interim constraint
-      (for regular laws it equals the DSIC value: then BIC = DSIC is certified).
+      is nonconvex.  ``solver="ipopt"`` or ``"ripopt"`` (the program in pyomo, solved
+      locally by that interior-point NLP solver; the default is the first one
+      available) or ``solver="ccp"`` (the convex-concave procedure: linearise the
+      right-hand side at the current point, which restricts the feasible set, and solve
+      the convex program with Clarabel; every iterate is feasible and the GFT never
+      decreases; the default when no NLP solver is installed).  All start from the DSIC
+      solution of :func:`second_best_program`; an NLP answer is checked for feasibility
+      (budget and both interim constraints to 1e-7, else SolverError) and replaced by
+      the DSIC start should it be worse, so the value is >= the DSIC value.  The result
+      is labelled ``local=True`` and ``upper_bound`` is the convex relaxation without
+      the seller's interim constraint (for regular laws it equals the DSIC value: then
+      BIC = DSIC is certified).
 
     Parameters
     ----------
     buyer, seller, alpha, good, grid
         As in :func:`second_best_program`.
-    solver : {"appsi_highs", "ipopt", "ccp"}, optional
+    solver : {"appsi_highs", "ipopt", "ripopt", "ccp"}, optional
     max_iter, tol : int, float
         CCP iteration limit and stopping tolerance on the GFT improvement.
 
@@ -512,9 +518,16 @@ def second_best_bic(
         z, lam, status = _pyomo_lp_bic(gb, gs)
         return _result(z, gb, gs, a, g, lam, status, "BIC", "pyomo", solver, t0)
     if solver is None:
-        solver = "ipopt" if _ipopt_available() else "ccp"
-    if solver not in ("ipopt", "ccp"):
-        raise ModelError("solver", f"must be ipopt or ccp for the scaling model, got {solver!r}")
+        solver = next((name for name in NLP_SOLVERS if nlp_available(name)), "ccp")
+    if solver not in (*NLP_SOLVERS, "ccp"):
+        raise ModelError(
+            "solver", f"must be ipopt, ripopt or ccp for the scaling model, got {solver!r}"
+        )
+    if solver != "ccp" and not nlp_available(solver):
+        raise ModelError(
+            "solver",
+            f"{solver} is not installed (ripopt: pip install 'datamech[nlp]'; or use ccp)",
+        )
     if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
         raise ModelError("max_iter", f"must be a positive integer, got {max_iter!r}")
     if not (isinstance(tol, (int, float)) and tol > 0):
@@ -523,8 +536,8 @@ def second_best_bic(
     relax, _, _, _ = _cvx_problem(gb, gs, a, g, interim_buyer=True, dsic=False)
     _solve_cvx(relax, "CLARABEL")
     upper = float(relax.value) / (gb.size * gs.size)
-    if solver == "ipopt":
-        z, lam, status, its = _pyomo_ipopt_bic(gb, gs, a, dsic.z)
+    if solver != "ccp":
+        z, lam, status, its = _pyomo_nlp_bic(gb, gs, a, dsic, solver)
         method = "pyomo"
     else:
         z, lam, status, its = _ccp_bic(gb, gs, a, dsic.z, max_iter, tol)
@@ -585,19 +598,27 @@ def _ccp_bic(gb, gs, alpha, z0, max_iter, tol):
     return zt, lam, status, its
 
 
-def _ipopt_available() -> bool:
+NLP_SOLVERS = ("ipopt", "ripopt")  # pyomo NLP solvers for the scaling BIC program
+
+
+def nlp_available(name: str) -> bool:
+    """Whether pyomo can run the NLP solver ``name`` (ripopt registers on import)."""
     try:
         import pyomo.environ as pe
 
-        return bool(pe.SolverFactory("ipopt").available(exception_flag=False))
-    except Exception:  # pragma: no cover - pyomo missing or broken plugin
+        if name == "ripopt":
+            import pyomo_ripopt  # noqa: F401  (registers the solver with pyomo)
+        return bool(pe.SolverFactory(name).available(exception_flag=False))
+    except Exception:  # not installed, or a broken plugin
         return False
 
 
-def _pyomo_ipopt_bic(gb, gs, alpha, z0):  # pragma: no cover - needs an ipopt executable
-    """The nonconvex scaling BIC program in pyomo, solved locally by ipopt from ``z0``."""
+def _pyomo_nlp_bic(gb, gs, alpha, dsic, name):
+    """The nonconvex scaling BIC program in pyomo, solved locally by ``name`` from the
+    DSIC solution; returns (z, lambda, status, iterations)."""
     import pyomo.environ as pe
 
+    z0 = dsic.z
     p = 1 / float(alpha)
     m, J, M = _pyomo_base(gb, gs)
     m.z = pe.Var(m.J, m.M, within=pe.NonNegativeReals, initialize=lambda _, j, k: z0[j, k])
@@ -622,12 +643,25 @@ def _pyomo_ipopt_bic(gb, gs, alpha, z0):  # pragma: no cover - needs an ipopt ex
         if not np.isfinite(gs.virtual[k]):
             for j in m.J:
                 m.z[j, k].fix(0.0)
-    res = pe.SolverFactory("ipopt").solve(m)
+    res = pe.SolverFactory(name).solve(m, load_solutions=False)
     term = str(res.solver.termination_condition)
     if term not in ("optimal", "locallyOptimal"):
-        raise SolverError(term, "ipopt on the bilateral BIC program")
-    z = np.array([[pe.value(m.z[j, k]) for k in m.M] for j in m.J])
-    return z, float(m.dual[m.budget]), "locally_optimal", 1
+        raise SolverError(term, f"{name} on the bilateral BIC program")
+    m.solutions.load_from(res)
+    z = np.maximum(np.array([[pe.value(m.z[j, k]) for k in m.M] for j in m.J]), 0.0)
+    gft, budget = _evaluate(z, gb, gs, alpha, "scaling")
+    xz = z**p
+    worst = max(
+        -budget,
+        float(np.max(-np.diff(z @ gs.probs), initial=0.0)),  # buyer interim nondecreasing
+        float(np.max(np.diff(gb.probs @ xz), initial=0.0)),  # seller interim nonincreasing
+    )
+    if worst > 1e-7 * max(1.0, abs(gft)):
+        raise SolverError("infeasible", f"{name} returned a point violating BIC by {worst:.2e}")
+    if gft < dsic.gains_from_trade:
+        return z0, dsic.lambda_star, "locally_optimal (DSIC start kept)", 1
+    # pyomo reports the dual of a >= row of a maximisation as <= 0
+    return z, abs(float(m.dual[m.budget])), "locally_optimal", 1
 
 
 def _pyomo_base(gb, gs):

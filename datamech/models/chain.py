@@ -445,6 +445,9 @@ def paper_model(
         raise ModelError("model", f"paper models are 1..4, got {number!r}")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ModelError("n", f"must be an integer at least 1, got {n!r}")
+    if number in (1, 3) and n > 700:
+        # the grid's top value e^n overflows a float past n = 709
+        raise ModelError("n", f"Models 1 and 3 (values e^(k/2), |k| <= 2n) need n <= 700, got {n}")
     if number == 2:
         ks = list(range(0, 2 * n + 1))
     else:

@@ -156,7 +156,7 @@ class PSPModel:
             raise ModelError("sellers", "the market needs at least one seller")
         if np.any(Q <= 0):
             k = int(np.flatnonzero(Q <= 0)[0])
-            raise ModelError(f"sellers[{k}].supply", f"must be > 0, got {Q[k]}")
+            raise ModelError(f"sellers.supply[{k}]", f"must be > 0, got {Q[k]}")
         object.__setattr__(self, "supply", Q)
         J = Q.size
         sellers = tuple(self.sellers) or tuple(f"s{j + 1}" for j in range(J))

@@ -46,6 +46,10 @@ def test_table1_opt_rows(table):
     }
     text = table.format()
     assert "^" in text and "4.400±0.053" in text  # Model 1's OPT is above the paper's
+    for k in (1, 2, 3, 4):  # '^' exactly when OPT beats the paper's OPT by over one std
+        line = next(x for x in text.splitlines() if x.split()[:2] == [str(k), "OPT"])
+        mean, std = PAPER_TABLE1[(k, "OPT")][:2]
+        assert (f"{mean:.3f}±{std:.3f}^" in line) == (by[(k, "OPT")]["social_welfare"] > mean + std)
 
 
 def test_tie_robustness_by_hand():

@@ -197,3 +197,12 @@ def test_mixed_rational_strings_and_floats_are_exact():
     m = create(1, [0, 1], [["1/3", "2/3"], [0.25, 0.75]], start=0)
     assert m.transition.dtype == object
     assert m.transition[1].tolist() == [F(1, 4), F(3, 4)]
+
+
+def test_paper_models_refuse_a_length_whose_values_overflow():
+    assert paper_model(1, 700).L == 2801
+    for number in (1, 3):
+        with pytest.raises(ModelError) as e:
+            paper_model(number, 1000)
+        assert e.value.field == "n" and "700" in str(e.value)
+    assert paper_model(2, 1000).L == 2001  # rational grids have no such limit

@@ -255,7 +255,16 @@ def test_solve_model_reports_everything():
     assert r.efficiency == pytest.approx(r.welfare / r.optimal_welfare)
     assert 0.99 < r.efficiency <= 1
     assert "efficiency" in r.format()
+    assert "<= " in r.format()  # max gain <= 2eps
     assert set(r.to_frame().columns) >= {"buyer", "seller", "allocation", "payment"}
+
+
+def test_a_failed_nash_check_prints_the_true_inequality():
+    # stopped after one pass from no bids: buyers can still gain far more than 2eps
+    r = solve_model(surrogate(0.5, schedule="round_robin"), max_rounds=1)
+    assert not r.converged and r.eps_nash["ok"] is False
+    line = next(x for x in r.format().splitlines() if "2eps-Nash" in x)
+    assert "FAILED" in line and " > " in line and "<=" not in line
 
 
 def test_solve_model_options():

@@ -178,7 +178,8 @@ class PSPResult(ResultMixin):
         else:
             lines.append(
                 f"  2eps-Nash check  {'ok' if self.eps_nash['ok'] else 'FAILED'} "
-                f"(max gain {self.eps_nash['max_gap']:.3g} <= "
+                f"(max gain {self.eps_nash['max_gap']:.3g} "
+                f"{'<=' if self.eps_nash['ok'] else '>'} "
                 f"{self.eps_nash['tolerance']:.3g}, {self.eps_nash['checked']} buyers checked)"
             )
         if self.mode == "draft" and self.reserves is not None:

@@ -228,6 +228,11 @@ _SWEEP_FLAGS = {
     "path": "--out",
     "workers": "--workers",
     "scheduler": "--scheduler",
+    # fields named inside one case's model or solver
+    "n": "--n",
+    "solver.tie_break": "--tie-break",
+    "tie_break": "--tie-break",
+    "max_binaries": "--opt-method",
 }
 
 

@@ -421,6 +421,27 @@ def test_cli_sweep_prints_a_readable_table():
         (["--n", "2", "--tie-break", "random"], "--tie-break"),
         (["--n", "2", "--workers", "0"], "--workers"),
         (["--n", "2", "--out", "results.xlsx"], "--out"),
+        # errors raised inside a case still name the flag
+        (["--n", "1000", "--models", "model1", "--mechanisms", "RAW"], "--n"),
+        (
+            [
+                "--n",
+                "3",
+                "--models",
+                "model2",
+                "--mechanisms",
+                "OPT",
+                "--opt-method",
+                "mip",
+                "--tie-break",
+                "welfare_min",
+            ],
+            "--tie-break",
+        ),  # fmt: skip
+        (
+            ["--n", "5", "--models", "model1", "--mechanisms", "OPT", "--opt-method", "mip"],
+            "--opt-method",
+        ),  # fmt: skip
     ],
 )
 def test_cli_sweep_bad_input_is_one_line_and_exit_2(args, flag):

@@ -451,3 +451,30 @@ def test_random_instances_orderings(dists, alpha, cost):
     grid = OnlineDP(dists, float(alpha), float(cost), grid=20_000, method="grid")
     assert grid.value <= float(onl) + 1e-12  # a feasible grid policy: a lower bound
     assert float(onl) - grid.value <= grid.abserr + 1e-7 * max(1.0, float(onl))
+
+
+def test_grid_dp_refuses_to_report_an_unresolved_value():
+    from datamech.errors import SolverError
+    from datamech.solvers.scaling.online import OnlineDP
+
+    # alpha = 0.9 still resolves (k = 10): ONL >= 0 with a small error bar
+    ok = OnlineDP([Exponential(1)] * 2, 0.9, 1)
+    assert ok.value > 0 and ok.abserr < 1e-3 * ok.value
+    # alpha = 0.95 (k = 20): L = s^20 over the Exp(1) tail spans ~1e34, the float DP
+    # returned ONL = -7.2e17 (impossible: producing nothing gives 0)
+    with pytest.raises(SolverError, match="lost precision") as e:
+        OnlineDP([Exponential(1)] * 2, 0.95, 1)
+    assert e.value.status == "inaccurate"
+
+
+def test_online_results_must_respect_alg_onl_offl():
+    from datamech.errors import SolverError
+    from datamech.solvers.scaling.offline import ProfitEstimate
+    from datamech.solvers.scaling.online import _check_bounds
+
+    alg = ProfitEstimate(2.0, 0.0, "exact", 0, 0.0)
+    _check_bounds(alg, 2.5, 0.0, 3.0, 0.0)  # 0 <= ALG <= ONL <= OFFL
+    _check_bounds(alg, 2.0 - 1e-12, 0.0, 3.0, 0.0)  # within rounding
+    for onl, offl, what in ((1.5, 3.0, "below the profit"), (3.5, 3.0, "above OFFL")):
+        with pytest.raises(SolverError, match=what):
+            _check_bounds(alg, onl, 0.1, offl, 0.0)

@@ -599,6 +599,34 @@ class OnlineMechanism:
         return {"levels": lv, "profit": surplus - float(self.cost) * lv[:, -1]}
 
 
+_PRECISION = (
+    "production levels L = s^k with k = 1/(1 - alpha) span more than a float resolves; "
+    "use a smaller alpha or bounded (truncated) buyer laws"
+)
+
+
+def _check_bounds(est, onl, onl_err, offl, offl_err) -> None:
+    """0 <= ALG <= ONL <= OFFL up to the error estimates, else SolverError: the grid DP
+    loses precision when alpha is close to 1 on wide supports (L = s^k spans more than
+    a float resolves; e.g. two Exp(1) buyers at alpha = 0.95, k = 20)."""
+    if onl is None:
+        return
+    onl, alg = float(onl), float(est.value)
+    slack = float(onl_err) + 3 * float(est.abserr) + 1e-9 * max(1.0, abs(onl))
+    problem = None
+    if onl < -slack:
+        problem = f"ONL = {onl:.6g} < 0"
+    elif alg > onl + slack:
+        problem = f"ONL = {onl:.6g} below the profit {alg:.6g} of an online mechanism"
+    elif offl is not None and onl > float(offl) + slack + float(offl_err):
+        problem = f"ONL = {onl:.6g} above OFFL = {float(offl):.6g}"
+    if problem:
+        raise SolverError(
+            "inaccurate",
+            f"the online DP lost precision ({problem}): {_PRECISION}",
+        )
+
+
 class OnlineDP:
     """The optimal online mechanism's dynamic program (Proposition 3.1).
 
@@ -658,6 +686,14 @@ class OnlineDP:
             # O(G^-2) when targets move smoothly; the quarter term covers grids that
             # happen to hit a discrete target (erratic convergence)
             self.abserr = 2 * (abs(self.value - half) + abs(self.value - quarter) / 4)
+            # Gamma_1(0) >= 0 (producing nothing is feasible); an error bar wider than
+            # the value means no digit is resolved
+            if self.value < -self.abserr or self.abserr > max(0.5 * abs(self.value), 1e-9):
+                raise SolverError(
+                    "inaccurate",
+                    f"the online DP lost precision (ONL = {self.value:.6g} "
+                    f"+- {self.abserr:.2g}): {_PRECISION}",
+                )
         self.seconds = time.perf_counter() - t0
 
     # ---------------------------------------------------------- exact pieces
@@ -1061,6 +1097,7 @@ def solve_online(
     if benchmarks:
         off = OfflineMechanism(dists, model.alpha, model.cost).expected_profit()
         offl, offl_err = off.value, off.abserr
+    _check_bounds(est, onl, onl_err, offl, offl_err)
     ratio_on = float(est.value) / float(onl) if onl else math.nan
     ratio_off = float(est.value) / float(offl) if offl else math.nan
     guarantee = None

@@ -315,8 +315,8 @@ class TypeDistribution:
             object.__setattr__(self, "_ladder", cached)
         return cached
 
-    def _build_ladder(self) -> PriceLadder:
-        prices = self._grid_prices()
+    def _build_ladder(self, grid: int = GRID) -> PriceLadder:
+        prices = self._grid_prices(grid)
         return PriceLadder.build(prices, np.asarray(self.sf_ge(prices), dtype=float))
 
     def _grid_prices(self, grid: int = GRID) -> np.ndarray:
@@ -371,10 +371,18 @@ class TypeDistribution:
         lad = self.ladder()
         return _py(np.max(lad.prices * lad.upper))
 
-    def r_law(self) -> RLaw:
-        """The law of r = (phi^ir(V))_+ (spec §2.1)."""
-        if self.discrete or isinstance(self, (TruncatedEqualRevenue, Mixture)):
-            # exact for atoms; for mixtures the grid of spec §2.1 rule 1 (error O(1/GRID))
+    def r_law(self, grid: int | None = None) -> RLaw:
+        """The law of r = (phi^ir(V))_+ (spec §2.1).
+
+        Exact tables for discrete laws and truncated equal-revenue laws; for a mixture
+        the table on the price ladder of spec §2.1 rule 1 with ``grid`` points per
+        component (default GRID; error O(1/grid)), marked by ``RLaw.grid``.
+        """
+        if isinstance(self, Mixture):
+            g = GRID if grid is None else int(grid)
+            lad = self.ladder() if g == GRID else self._build_ladder(g)
+            return RLaw.discrete([max(x, 0) for x in lad.ironed], list(lad.mass), grid=g)
+        if self.discrete or isinstance(self, TruncatedEqualRevenue):
             lad = self.ladder()
             return RLaw.discrete(
                 [max(x, 0) for x in lad.ironed],
@@ -490,10 +498,11 @@ class RLaw:
     probs: np.ndarray | None = None
     quantile: Callable[[Any], Any] | None = None
     zero_mass: float = 0.0
+    grid: int | None = None  # the table approximates a continuous law on this grid
 
     @classmethod
-    def discrete(cls, values: Sequence[Any], probs: Sequence[Any]) -> RLaw:
-        """Table with equal values merged, sorted increasingly."""
+    def discrete(cls, values: Sequence[Any], probs: Sequence[Any], grid: int | None = None) -> RLaw:
+        """Table with equal values merged, sorted increasingly (``grid``: see the field)."""
         acc: dict[Any, Any] = {}
         for v, p in zip(values, probs, strict=True):
             acc[v] = acc.get(v, 0) + p
@@ -504,6 +513,7 @@ class RLaw:
             values=np.array(keys, dtype=dtype),
             probs=np.array([acc[k] for k in keys], dtype=dtype),
             zero_mass=acc.get(0, 0),
+            grid=grid,
         )
 
     @property
@@ -513,8 +523,10 @@ class RLaw:
     @property
     def exact(self) -> bool:
         """A finite table of ints/Fractions: sums and moments can be done in rationals."""
-        return self.is_discrete and all(
-            isinstance(x, (int, Fraction)) for x in (*self.values, *self.probs)
+        return (
+            self.is_discrete
+            and self.grid is None
+            and all(isinstance(x, (int, Fraction)) for x in (*self.values, *self.probs))
         )
 
     def expect(self, h: Callable[[Any], Any]) -> Any:

@@ -145,7 +145,7 @@ def test_defaults():
     "kw, field",
     [
         (dict(supply=[65.0, -1.0]), "sellers.supply[1]"),
-        (dict(supply=[65.0, 0.0]), "sellers[1].supply"),
+        (dict(supply=[65.0, 0.0]), "sellers.supply[1]"),
         (dict(reserve=[0.1, -0.2]), "sellers.reserve[1]"),
         (dict(epsilon=0.0), "epsilon"),
         (dict(epsilon=-0.5), "epsilon"),

@@ -478,3 +478,14 @@ def test_online_results_must_respect_alg_onl_offl():
     for onl, offl, what in ((1.5, 3.0, "below the profit"), (3.5, 3.0, "above OFFL")):
         with pytest.raises(SolverError, match=what):
             _check_bounds(alg, onl, 0.1, offl, 0.0)
+
+
+def test_online_mixture_values_are_labelled_grid():
+    from datamech.models.distributions import Mixture
+    from datamech.solvers.scaling.online import OnlineMechanism
+
+    # one buyer: the optimal online mechanism is the offline one, OFFL = 13/24 here
+    mx = Mixture([Uniform(0, 1), Uniform(2, 3)], [0.5, 0.5])
+    est = OnlineMechanism([mx], Fr(1, 2), 1, "optimal").expected_profit()
+    assert est.method == "grid" and 0 < est.abserr < 1e-6
+    assert abs(est.value - 13 / 24) <= est.abserr

@@ -60,6 +60,7 @@ Fraction(215, 144)
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Sequence
@@ -489,6 +490,27 @@ class OnlineMechanism:
 
     # --------------------------------------------------------- expected profit
     def expected_profit(
+        self, method: str = "auto", samples: int = MC_PATHS, seed: int = 0
+    ) -> ProfitEstimate:
+        """E[sum_i r_i x_i^alpha - c D_n]; see :meth:`_expected_profit`.  A mixture's law
+        of r is a table on a price grid: the value is then also computed on the half grid
+        and reported with method ``"grid"`` and that difference (doubled) in ``abserr``."""
+        est = self._expected_profit(method, samples, seed)
+        if est.method == "mc" or not any(law.grid for law in self.laws):
+            return est
+        half = copy.copy(self)
+        half.laws = [
+            d.r_law(grid=law.grid // 2) if law.grid else law
+            for d, law in zip(self.dists, self.laws, strict=True)
+        ]
+        half.means = [float(law.mean()) for law in half.laws]
+        half.M = sum(half.means)
+        half._dp = None
+        other = half._expected_profit(method, samples, seed)
+        err = float(est.abserr) + 2 * abs(float(est.value) - float(other.value))
+        return ProfitEstimate(est.value, 0.0, "grid", 0, err)
+
+    def _expected_profit(
         self, method: str = "auto", samples: int = MC_PATHS, seed: int = 0
     ) -> ProfitEstimate:
         """E[sum_i r_i x_i^alpha - c D_n] (= E[sum p_i] - c E[D_n]).

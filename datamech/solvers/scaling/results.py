@@ -18,6 +18,8 @@ Examples
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import itertools
 import math
 import time
@@ -66,7 +68,8 @@ class OfflineResult(ResultMixin):
         if self.stderr:
             head += f" +- {self.stderr:.2g} ({self.method})"
         elif self.abserr:
-            head += f" (quadrature, error <= {self.abserr:.2g})"
+            kind = "mixture laws on a price grid" if self.method == "grid" else "quadrature"
+            head += f" ({kind}, error <= {self.abserr:.2g})"
         else:
             head += f" ({self.method})"
         lines = [
@@ -143,8 +146,11 @@ def solve_offline(
         method="auto" if method == "closed_form" else method, samples=samples, seed=seed
     )
     production = None
-    if all(law.is_discrete for law in mech.r_laws()):
-        production = sum(p * mech.production(s) for s, p in mech.sum_law().items())
+    if mech.h is None:
+        # E[D*] = (alpha/c)^k E[S^k] = (alpha/c) OFFL / (1 - alpha): the profit's own
+        # sum or quadrature gives it (exact in rationals for exact tables)
+        one_minus = 1 - (Fraction(model.alpha) if mech.exact else float(model.alpha))
+        production = mech.ratio * est.value / one_minus
     small = discrete and _profiles(model) <= 20_000
     buyers = []
     for i, d in enumerate(dists):

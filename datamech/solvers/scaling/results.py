@@ -18,12 +18,11 @@ Examples
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import itertools
 import math
 import time
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, ClassVar
 

@@ -99,10 +99,15 @@ class OnlineModel:
     delta: Any = None
     allocate: str = "own"
     name: str = ""
+    grid: int | None = None  # grid of the optimal DP for continuous laws (default GRID)
 
     def __post_init__(self) -> None:
         if not self.buyers:
             raise ModelError("buyers", "needs at least one [[buyers]] table")
+        if self.grid is not None and (
+            isinstance(self.grid, bool) or not isinstance(self.grid, int) or self.grid < 16
+        ):
+            raise ModelError("model.grid", f"must be an integer >= 16, got {self.grid!r}")
         for field, value in (("model.alpha", self.alpha), ("model.cost", self.cost)):
             if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
                 raise ModelError(field, f"must be a number, got {value!r}")
@@ -135,7 +140,7 @@ def online_from_toml(data: dict[str, Any]) -> OnlineModel:
     io.check_keys(
         m,
         "model",
-        {"kind", "name", "alpha", "cost", "mechanism", "delta", "allocate"},
+        {"kind", "name", "alpha", "cost", "mechanism", "delta", "allocate", "grid"},
         required=("kind", "alpha", "cost"),
     )
     return OnlineModel(
@@ -146,6 +151,7 @@ def online_from_toml(data: dict[str, Any]) -> OnlineModel:
         delta=None if "delta" not in m else _num(m["delta"], "model.delta"),
         allocate=str(m.get("allocate", "own")),
         name=str(m.get("name", "")),
+        grid=m.get("grid"),
     )
 
 
@@ -162,6 +168,8 @@ def online_to_toml(model: OnlineModel) -> dict[str, Any]:
         m["allocate"] = model.allocate
     if model.name:
         m["name"] = model.name
+    if model.grid is not None:
+        m["grid"] = model.grid
     return {"model": m, "buyers": [to_table(b) for b in model.buyers]}
 
 

@@ -116,6 +116,13 @@ def test_payment_errors():
         payments("first_best", U01, Uniform(0, 1), [0.5], [0.0], "1/3")
     with pytest.raises(ModelError, match="lambda"):
         payments("second_best", U01, U01, [0.5], [0.5], good="indivisible", lam=-1.0)
+    # types outside the supports (the payment integrals run over them)
+    with pytest.raises(ModelError, match="buyer type 5 lies outside"):
+        payments("first_best", U01, U12, [0.5, 5.0], [1.5, 1.5], "1/2")
+    with pytest.raises(ModelError, match="seller type 3 lies outside"):
+        payments("first_best", U01, U12, [0.9], [3.0], "1/2")
+    ok = payments("first_best", U01, U12, [0.0, 1.0], [1.0, 2.0], "1/2")  # the end points
+    assert np.all(ok.buyer_utility >= -1e-12) and np.all(ok.seller_utility >= -1e-12)
 
 
 @pytest.mark.slow  # matplotlib rendering; the CLI test covers --out plots by default

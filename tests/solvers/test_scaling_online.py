@@ -489,3 +489,24 @@ def test_online_mixture_values_are_labelled_grid():
     est = OnlineMechanism([mx], Fr(1, 2), 1, "optimal").expected_profit()
     assert est.method == "grid" and 0 < est.abserr < 1e-6
     assert abs(est.value - 13 / 24) <= est.abserr
+
+
+def test_model_file_grid_reaches_the_dp(tmp_path):
+    import datamech as dm
+    from datamech.models import io
+
+    path = tmp_path / "g.toml"
+    path.write_text(
+        '[model]\nkind = "online"\nalpha = 0.5\ncost = 1\ngrid = 2000\n'
+        '[[buyers]]\nfamily = "uniform"\nlow = 0\nhigh = 1\n'
+        '[[buyers]]\nfamily = "uniform"\nlow = 0\nhigh = 1\n'
+    )
+    model = io.load(path)
+    assert model.grid == 2000
+    coarse = dm.solve(model, benchmarks=False, path=False)
+    fine = dm.solve(model, grid=40_000, benchmarks=False, path=False)
+    # U2: ONL = 797/7680; the coarse grid's error estimate is larger and still covers it
+    assert abs(fine.expected_profit - 797 / 7680) <= fine.abserr < coarse.abserr
+    assert abs(coarse.expected_profit - 797 / 7680) <= coarse.abserr
+    with pytest.raises(ModelError, match="model.grid"):
+        OnlineModel((Uniform(0, 1),), 0.5, 1, grid=8)

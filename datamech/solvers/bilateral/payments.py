@@ -220,6 +220,15 @@ def payments(
         raise ModelError("profiles", "types must be finite and nonnegative")
     if m.inst.good == "scaling" and np.any(c == 0):
         raise ModelError("profiles", "the scaling model needs costs c > 0")
+    for who, law, t in (("buyer", buyer, v), ("seller", seller, c)):
+        lo, hi = (float(x) for x in law.support)
+        tol = 1e-12 * max(1.0, abs(lo), abs(hi) if np.isfinite(hi) else 1.0)
+        out = t[(t < lo - tol) | (t > hi + tol)]
+        if out.size:  # the payment integrals run over the support (G11)
+            raise ModelError(
+                "profiles",
+                f"{who} type {out[0]:g} lies outside the {who}'s support [{lo:g}, {hi:g}]",
+            )
     x = m.allocation(v, c)
     pb, ps = np.array([m.payments(a, b) for a, b in zip(v, c, strict=True)]).reshape(-1, 2).T
     al = float(m.inst.alpha)

@@ -48,4 +48,6 @@ def solve_online(model, method: str = "auto", samples: int = 200_000, seed: int 
     for key in options:
         if key not in ("grid", "benchmarks", "path"):
             raise ModelError(f"solver.{key}", "is not an option of the online solver")
+    if "grid" not in options and getattr(model, "grid", None) is not None:
+        options["grid"] = model.grid  # the model file's [model] grid
     return _solve(model, method=method, samples=samples, seed=seed, **options)

@@ -127,7 +127,8 @@ class OnlineModel:
                 raise ModelError("model.delta", 'is a parameter of mechanism = "two_stage" only')
             d = self.delta
             if isinstance(d, bool) or not isinstance(d, (int, float, Fraction)) or not 0 < d < 1:
-                raise ModelError("model.delta", f"must lie in (0, 1), got {d!r}")
+                shown = d if isinstance(d, (int, float, Fraction)) else repr(d)
+                raise ModelError("model.delta", f"must lie in (0, 1), got {shown}")
         if self.allocate not in ("own", "all"):
             raise ModelError("model.allocate", f"must be 'own' or 'all', got {self.allocate!r}")
         if self.allocate != "own" and self.mechanism != "greedy":

@@ -69,7 +69,8 @@ def _family_cdfs():
     "scaling.virtual_values",
     FAMILY,
     "S4: phi = v - (1-F)/f and virtual cost c + F/f derived by sympy for uniform, "
-    "exponential, Pareto, power laws; equal to the closed forms and to datamech's numbers",
+    "exponential, Pareto, power laws; equal to the closed forms and to datamech's numbers; "
+    "truncated equal revenue: phi in {0, H}",
 )
 def virtual_values():
     from ..models.distributions import from_table
@@ -94,7 +95,26 @@ def virtual_values():
                 return False, f"{name}: phi({t}) differs from datamech"
             if abs(float(vcost.subs(v, t)) - float(d.virtual_cost(t))) > 1e-8:
                 return False, f"{name}: virtual cost({t}) differs from datamech"
-    return True, "4 families: symbolic phi, virtual cost == closed forms == numeric"
+    # truncated equal revenue (scale sc, top H): phi = 0 on the continuous part [sc, H)
+    # (F = 1 - sc/v), phi(H) = H at the atom of mass sc/H: r in {0, H}
+    sc, H = sp.Rational(1, 4), 4
+    F = 1 - sc / v
+    phi = sp.simplify(v - (1 - F) / sp.diff(F, v))
+    if phi != 0:
+        return False, f"truncated equal revenue: phi = {phi}, expected 0"
+    d = from_table({"family": "truncated_equal_revenue", "high": H, "scale": "1/4"})
+    if any(abs(float(d.virtual_value(t))) > 1e-12 for t in (0.3, 0.5, 2.0, 3.9)):
+        return False, "truncated equal revenue: datamech's phi is not 0 below H"
+    law = d.r_law()
+    if float(d.virtual_value(H)) != H or dict(zip(law.values, law.probs, strict=True)) != {
+        0: 1 - sc / H,
+        H: sc / H,
+    }:
+        return False, f"truncated equal revenue: law of r {law.values} {law.probs}"
+    return True, (
+        "4 families: symbolic phi, virtual cost == closed forms == numeric; "
+        "truncated equal revenue: phi = 0 below H, r in {0, H} with P(r = H) = scale/H"
+    )
 
 
 @register(

@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        with _silence_native_stdout(getattr(args, "json", False)):
+        with _silence_native_stdout(True):
             if args.command == "solve":
                 return _solve(args)
             if args.command == "reproduce":
@@ -101,9 +101,10 @@ def main(argv: list[str] | None = None) -> int:
 
 @contextlib.contextmanager
 def _silence_native_stdout(active: bool):
-    """With ``--json``, discard what compiled solvers print on file descriptor 1 (HiGHS's
-    banner, for one), so stdout carries the JSON object only and an error stays one line
-    on stderr.  Python's own ``print`` still reaches the real stdout."""
+    """Discard what compiled solvers print on file descriptor 1 (HiGHS's banner, for
+    one), so stdout carries only datamech's own output (with ``--json`` exactly one JSON
+    object) and an error stays one line on stderr.  Python's own ``print`` still reaches
+    the real stdout."""
     try:
         fd = sys.stdout.fileno() if active else None
     except (AttributeError, OSError, io.UnsupportedOperation):

@@ -163,3 +163,9 @@ def test_json_stdout_is_only_json_even_when_a_compiled_solver_prints():
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["lambda_star"] == pytest.approx(0.5, abs=1e-6)
+
+
+def test_text_stdout_carries_no_solver_banner():
+    proc = run("solve", f"{EXAMPLES}/bilateral_indivisible.toml", "--method", "cvxpy")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("bilateral trade") and "HiGHS" not in proc.stdout

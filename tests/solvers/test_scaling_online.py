@@ -510,3 +510,31 @@ def test_model_file_grid_reaches_the_dp(tmp_path):
     assert abs(coarse.expected_profit - 797 / 7680) <= coarse.abserr
     with pytest.raises(ModelError, match="model.grid"):
         OnlineModel((Uniform(0, 1),), 0.5, 1, grid=8)
+
+
+@pytest.mark.parametrize("mech, alloc", [("two_stage", "own"), ("greedy", "own"),
+                                         ("greedy", "all"), ("optimal", "own")])  # fmt: skip
+def test_float_state_law_equals_the_pair_loop(mech, alloc):
+    from datamech.solvers.scaling.online import OnlineMechanism, _pw
+
+    rng = np.random.default_rng(7)
+    for _ in range(6):
+        dists = []
+        for _ in range(int(rng.integers(1, 4))):
+            m = int(rng.integers(1, 6))
+            vals = np.sort(rng.choice(np.arange(1, 30), m, replace=False)) / 7.0
+            dists.append(Discrete(list(vals), list(rng.dirichlet(np.ones(m)))))
+        M = OnlineMechanism(dists, float(rng.choice([0.3, 0.5, 0.7])), 1.3, mech, allocate=alloc)
+        law, profit = M.state_law()  # floats: the sorted prefix-sum version
+        states, surplus = {M.s0: 1.0}, 0.0  # every (state, atom) pair, as in the paper
+        for i, rl in enumerate(M.laws):
+            nxt = {}
+            for rho, pr in zip(rl.values, rl.probs, strict=True):
+                for s, ps in states.items():
+                    s_new, xs = M.allocation(i, s, float(rho))
+                    surplus += ps * float(pr) * float(rho) * _pw(xs, M.k - 1)
+                    nxt[s_new] = nxt.get(s_new, 0.0) + ps * float(pr)
+            states = nxt
+        ref = surplus - M.c * sum(p * _pw(s, M.k) for s, p in states.items())
+        assert profit == pytest.approx(ref, rel=1e-12, abs=1e-14)
+        assert sorted(law) == pytest.approx(sorted(states), rel=1e-12)

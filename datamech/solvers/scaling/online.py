@@ -551,7 +551,9 @@ class OnlineMechanism:
         profit, by propagating the state's law through the rounds (finite-support r)."""
         if not all(law.is_discrete for law in self.laws):
             raise ModelError("method", "the state law needs finite-support laws of r")
-        one = Fraction(1) if self.exact else 1.0
+        if not self.exact:
+            return self._state_law_float()
+        one = Fraction(1)
         states: dict[Any, Any] = {self.s0: one}
         surplus = 0 * one
         for i, law in enumerate(self.laws):
@@ -566,6 +568,42 @@ class OnlineMechanism:
             states = nxt
         cost = self.c * sum(p * _pw(s, self.k) for s, p in states.items())
         return states, surplus - cost
+
+    def _state_law_float(self) -> tuple[dict[float, float], float]:
+        """:meth:`state_law` in floats by sorting instead of a (state x atom) loop: after
+        round i a state s moves to max(s, t_j) (t_j the target for atom r_j), so the new
+        law lives on the old states and the targets, and every sum over the pairs is a
+        prefix or suffix sum over the sorted states."""
+        k = float(self.k)
+        s, p = np.array([float(self.s0)]), np.array([1.0])
+        surplus = 0.0
+        for i, law in enumerate(self.laws):
+            rho = np.asarray(law.values, dtype=float)
+            pr = np.asarray(law.probs, dtype=float)
+            t = np.array([float(self.target_s(i, r)) for r in rho.tolist()])
+            order = np.argsort(s, kind="stable")
+            s, p = s[order], p[order]
+            n_le = np.searchsorted(s, t, side="right")  # states with s <= t_j move to t_j
+            below = np.concatenate(([0.0], np.cumsum(p)))[n_le]
+            tord = np.argsort(t, kind="stable")
+            cum_pr = np.concatenate(([0.0], np.cumsum(pr[tord])))
+            stay = cum_pr[np.searchsorted(t[tord], s, side="left")]  # P(t_j < s)
+            pos = rho > 0
+            if self.allocate_all:  # x_i = s_i: E[x^{k-1}] over the states above t_j too
+                sw = np.concatenate(([0.0], np.cumsum(p * np.power(s, k - 1))))
+                above = sw[-1] - sw[n_le]
+                tk = np.where(t > 0, np.power(np.maximum(t, 0.0), k - 1), 0.0)
+                surplus += float(np.sum((rho * pr * (below * tk + above))[pos]))
+            else:  # greedy, own: x_i = (alpha/c) r_i whatever the level
+                xr = np.power(float(self.ratio) * rho[pos], k - 1)
+                surplus += float(np.sum(rho[pos] * pr[pos] * xr))
+            vals = np.concatenate((t, s))
+            mass = np.concatenate((pr * below, p * stay))
+            vals, inv = np.unique(vals, return_inverse=True)
+            mass = np.bincount(inv, weights=mass)
+            s, p = vals[mass > 0], mass[mass > 0]
+        cost = float(self.c) * float(np.sum(p * np.power(s, k)))
+        return dict(zip(s.tolist(), p.tolist(), strict=True)), surplus - cost
 
     def expected_production(self) -> Any:
         """E[D_n]: exact for finite-support r, else from the node evaluation or the DP."""

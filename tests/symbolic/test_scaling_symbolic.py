@@ -1,4 +1,5 @@
-"""The scaling family's registered symbolic checks (spec 003 §5) all pass."""
+"""The scaling family's registered symbolic checks (spec 003 §5: offline S1-S5, S15,
+S17; online S6-S11, S16, S18, S19 and Table A) all pass."""
 
 import pytest
 
@@ -11,6 +12,16 @@ NAMES = [
     "scaling.s5_uniform_moments",
     "scaling.s17_mean_r",
     "scaling.s15_offline_payment",
+    "scaling.s6_thm32",
+    "scaling.s7_thm33",
+    "scaling.s8_lemma_b3",
+    "scaling.s9_limit_integral",
+    "scaling.s10_binomial_moments",
+    "scaling.s11_delta",
+    "scaling.s16_online_payment",
+    "scaling.s18_two_stage_thm32",
+    "scaling.s19_two_point_and_in",
+    "scaling.table_a_constants",
 ]
 
 

@@ -448,13 +448,7 @@ class TypeDistribution:
         if self.regular and not self.discrete:
             v = np.asarray(v, dtype=float)
             return _out(v + float(lam) * np.asarray(self.virtual_value(v), dtype=float))
-        d = self.discretize()
-        phi = np.asarray(d.virtual_value(d.values))
-        fit, _ = pava(d.values + lam * phi, d.probs)
-        if d.exact and fit.dtype == object:
-            return _out(fit[d._index(np.asarray(v, dtype=object))])
-        idx = np.searchsorted(np.asarray(d.values, float), np.asarray(v, float), side="right") - 1
-        return _out(np.asarray(fit, dtype=float)[np.clip(idx, 0, len(fit) - 1)])
+        return self._ironed_on_ladder(v, lam, "value")
 
     def ironed_lagrangian_cost(self, c: Any, lam: Any) -> Any:
         """The combined seller weight c + lam (c + F/f) ironed as a whole (spec G14): the
@@ -468,12 +462,22 @@ class TypeDistribution:
         if isinstance(self, _Continuous):  # every continuous family has F/f nondecreasing
             c = np.asarray(c, dtype=float)
             return _out(c + float(lam) * np.asarray(self.virtual_cost(c), dtype=float))
+        return self._ironed_on_ladder(c, lam, "cost")
+
+    def _ironed_on_ladder(self, t: Any, lam: Any, side: str) -> Any:
+        """t + lam (virtual value or cost) ironed as a whole on the discretized law
+        (pool-adjacent violators); a type between atoms takes the atom below (buyer,
+        right-continuous) or above (seller)."""
         d = self.discretize()
-        vc = np.asarray(d.virtual_cost(d.values))
-        fit, _ = pava(d.values + lam * vc, d.probs)
+        virtual = d.virtual_value(d.values) if side == "value" else d.virtual_cost(d.values)
+        fit, _ = pava(d.values + lam * np.asarray(virtual), d.probs)
         if d.exact and fit.dtype == object:
-            return _out(fit[d._index(np.asarray(c, dtype=object))])
-        idx = np.searchsorted(np.asarray(d.values, float), np.asarray(c, float), side="left")
+            return _out(fit[d._index(np.asarray(t, dtype=object))])
+        grid, tt = np.asarray(d.values, float), np.asarray(t, float)
+        if side == "value":
+            idx = np.searchsorted(grid, tt, side="right") - 1
+        else:
+            idx = np.searchsorted(grid, tt, side="left")
         return _out(np.asarray(fit, dtype=float)[np.clip(idx, 0, len(fit) - 1)])
 
 

@@ -225,7 +225,7 @@ def test_compiled_valuations_equal_the_model_classes(val):
         assert kernel.demand(kind[0], par[0], u) == val.demand(u)
 
 
-def test_an_unknown_valuation_family_runs_on_the_reference():
+def test_an_unknown_valuation_family_has_no_compiled_form():
     from datamech.solvers.psp import kernel
 
     class Odd:

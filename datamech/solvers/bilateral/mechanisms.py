@@ -112,14 +112,7 @@ def seller_proposing(buyer, seller, alpha=None, good=None) -> MechanismResult:
     >>> round(r.ratio, 12), round(r.lower_bound_ratio, 12), r.guarantee
     (0.75, 0.5, 0.25)
     """
-    t0 = time.perf_counter()
-    inst = instance(buyer, seller, alpha, good)
-    fb = first_best(buyer, seller, alpha, good).gains_from_trade
-    gft, _, low = evaluate(inst, SELLER_P)
-    g = _guarantee(inst, "seller")
-    return _result(
-        "seller_proposing", inst, fb, gft, 0.0, low, g, None, "weights", t0, buyer, seller
-    )
+    return _proposing("seller_proposing", SELLER_P, "seller", buyer, seller, alpha, good)
 
 
 def buyer_proposing(buyer, seller, alpha=None, good=None) -> MechanismResult:
@@ -130,14 +123,17 @@ def buyer_proposing(buyer, seller, alpha=None, good=None) -> MechanismResult:
     >>> round(r.gains_from_trade, 12), round(r.guarantee, 12)
     (0.28125, 0.629960524947)
     """
+    return _proposing("buyer_proposing", BUYER_P, "buyer", buyer, seller, alpha, good)
+
+
+def _proposing(name, weights, side, buyer, seller, alpha, good) -> MechanismResult:
+    """SellerP or BuyerP: budget balanced ex post, GFT and U-bound from ``weights``."""
     t0 = time.perf_counter()
     inst = instance(buyer, seller, alpha, good)
     fb = first_best(buyer, seller, alpha, good).gains_from_trade
-    gft, _, low = evaluate(inst, BUYER_P)
-    g = _guarantee(inst, "buyer")
-    return _result(
-        "buyer_proposing", inst, fb, gft, 0.0, low, g, None, "weights", t0, buyer, seller
-    )
+    gft, _, low = evaluate(inst, weights)
+    g = _guarantee(inst, side)
+    return _result(name, inst, fb, gft, 0.0, low, g, None, "weights", t0, buyer, seller)
 
 
 def broker(buyer, seller, alpha=None, good=None) -> MechanismResult:

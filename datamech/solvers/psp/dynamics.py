@@ -140,6 +140,14 @@ def simulate(
         if books is not None:
             books.refresh(i, old_q, old_p, q, p)
 
+    def take_turn(i: int, take) -> int:
+        """One asynchronous turn of buyer i by ``take``; 1 if it updated."""
+        qi, pi, better = take(i, q, p)
+        if better:
+            apply(i, qi, pi)
+        seen[i] = int(version[nbs[i]].sum())
+        return int(better)
+
     while rounds < max_rounds:
         rounds += 1
         updates = 0
@@ -167,13 +175,8 @@ def simulate(
                 turns += n_turns
                 updates += n_updates
                 if pos < order.size:
-                    i = int(order[pos])
                     turns += 1
-                    qi, pi, better = market.turn(i, q, p)
-                    if better:
-                        apply(i, qi, pi)
-                        updates += 1
-                    seen[i] = int(version[nbs[i]].sum())
+                    updates += take_turn(int(order[pos]), market.turn)
                     pos += 1
         else:
             order = rng.permutation(market.n) if schedule == "asynchronous" else range(market.n)
@@ -181,11 +184,7 @@ def simulate(
                 if skip_clean and int(version[nbs[i]].sum()) == seen[i]:
                     continue
                 turns += 1
-                qi, pi, better = turn(i, q, p)
-                if better:
-                    apply(i, qi, pi)
-                    updates += 1
-                seen[i] = int(version[nbs[i]].sum())
+                updates += take_turn(i, turn)
         messages += updates
         if record:
             compiled = books is not None and market.tie_rule == "proportional"

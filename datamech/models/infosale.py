@@ -46,6 +46,7 @@ SCHEMES = ("left", "condmean")
 TAIL_MODES = ("lump", "drop")
 OBJECTIVES = ("revenue", "welfare", "expression")
 TRUTHFULNESS = ("adjacent", "global", "off")
+MAX_BUYERS = 32  # the highest buyer index an objective expression may name
 
 
 # ---------------------------------------------------------------------- helpers
@@ -408,68 +409,52 @@ class Objective:
 def parse_expression(expr: str, n: int | None) -> tuple[Callable[..., Any], list[float]]:
     """Split an objective expression into g(theta, a, v) and payment weights c_i.
 
-    Returns a vectorized function ``g(theta, a_tuple, v_tuple)`` and the list of c_i
-    (length n, or as many as the highest ``p`` index when n is None).
+    The text is read by the whitelisting parser (:mod:`datamech.expressions`): nothing
+    in it runs.  Returns a vectorized function ``g(theta, a_tuple, v_tuple)`` and the
+    list of c_i (length n, or as many as the highest ``p`` index when n is None).
     """
     import sympy as sp
 
-    if not isinstance(expr, str) or not expr.strip():
-        raise ModelError("objective.expression", "must be a non-empty string")
-    try:
-        e = sp.sympify(expr)
-    except (sp.SympifyError, SyntaxError, TypeError) as exc:
-        raise ModelError("objective.expression", f"cannot parse {expr!r} ({exc})") from None
+    from ..expressions import indexed_names, linear_split
+    from ..expressions import parse_expression as parse
+
+    field = "objective.expression"
+    top_n = n if n is not None else MAX_BUYERS
+    data_names = indexed_names("a", "v", upto=top_n)
+    pay_names = indexed_names("p", upto=top_n)
+    e = parse(
+        expr,
+        field=field,
+        names=lambda k: k == "theta" or data_names(k) or pay_names(k),
+        describe_names=f"theta, a1..a{top_n}, v1..v{top_n} and payments p1..p{top_n}",
+    )
     names = {s.name: s for s in e.free_symbols}
-    pay = sorted((s for k, s in names.items() if k.startswith("p") and k[1:].isdigit()), key=str)
-    data_ok = {"theta"} | {f"a{i}" for i in range(1, 33)} | {f"v{i}" for i in range(1, 33)}
-    unknown = sorted(k for k in names if k not in data_ok and names[k] not in pay)
-    if unknown:
-        raise ModelError(
-            "objective.expression",
-            f"unknown symbol {unknown[0]!r} (use theta, a1..an, v1..vn and payments p1..pn)",
-        )
-    top = max([int(s.name[1:]) for s in pay] + [0])
-    idx = [int(k[1:]) for k in names if k[0] in "av" and k[1:].isdigit()]
-    if n is not None and max(idx + [top, 0]) > n:
-        raise ModelError("objective.expression", f"refers to buyer {max(idx + [top])} of {n}")
-    n_eff = n if n is not None else max(idx + [top, 1])
-    if pay:
-        try:
-            degree = sp.Poly(sp.expand(e), *pay).total_degree()
-        except sp.PolynomialError:
-            degree = None
-        if degree is None or degree > 1:
-            raise ModelError(
-                "objective.expression",
-                f"{expr!r} is not linear in the decision variables (payments p1..pn): {e}",
-            )
-    weights = []
-    rest = e
-    for i in range(1, n_eff + 1):
-        s = sp.Symbol(f"p{i}")
-        if s not in e.free_symbols:
-            weights.append(0.0)
-            continue
-        c = sp.diff(e, s)
+    pay = sorted((s for k, s in names.items() if pay_names(k)), key=lambda s: int(s.name[1:]))
+    idx = [int(k[1:]) for k in names if k != "theta"]
+    n_eff = n if n is not None else max(idx + [1])
+    coef, rest = linear_split(e, pay, field=field, text=expr)
+    weights = [0.0] * n_eff
+    for s, c in coef.items():
         if c.free_symbols:
             raise ModelError(
-                "objective.expression",
+                field,
                 f"{expr!r} is not linear in the decision variables: the coefficient of "
                 f"{s} depends on {sorted(map(str, c.free_symbols))[0]}",
             )
-        weights.append(float(c))
-        rest = rest - c * s
-    rest = sp.simplify(rest)
+        weights[int(s.name[1:]) - 1] = float(c)
     th = sp.Symbol("theta")
-    a_syms = [sp.Symbol(f"a{i}") for i in range(1, n_eff + 1)]
-    v_syms = [sp.Symbol(f"v{i}") for i in range(1, n_eff + 1)]
+    a_syms = [names.get(f"a{i}", sp.Symbol(f"a{i}")) for i in range(1, n_eff + 1)]
+    v_syms = [names.get(f"v{i}", sp.Symbol(f"v{i}")) for i in range(1, n_eff + 1)]
+    th = names.get("theta", th)
     # KroneckerDelta prints as a scalar if-expression; map it to a vectorized equality
     rest = rest.replace(sp.KroneckerDelta, sp.Function("_eq"))
     eq = {"_eq": lambda x, y: (np.asarray(x) == np.asarray(y)).astype(float)}
     f = sp.lambdify((th, a_syms, v_syms), rest, modules=[eq, "numpy"])
 
     def g(theta, a, v):
-        return np.broadcast_to(np.asarray(f(theta, list(a), list(v)), dtype=float), np.shape(theta))
+        with np.errstate(all="ignore"):
+            out = np.asarray(f(theta, list(a), list(v)), dtype=float)
+        return np.broadcast_to(out, np.shape(theta))
 
     return g, weights
 

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from ..expressions import as_sympy
 from ..models.chain import (
     ave_matrix,
     check_reallocation,
@@ -66,7 +67,7 @@ def tbds_entry(i: int, j: int, alpha: Any = ALPHA) -> sp.Expr:
     >>> tbds_entry(3, 1), tbds_entry(3, 0), tbds_entry(3, 3)
     (alpha*(1 - alpha), alpha**2, 0)
     """
-    alpha = sp.sympify(alpha)
+    alpha = as_sympy(alpha)
     if not 0 <= j < i:
         return sp.Integer(0)
     if j == 0:
@@ -96,9 +97,7 @@ def ave_symbolic(n: int) -> sp.Matrix:
 
 def _q(x: Any) -> sp.Expr:
     """A Fraction (or int, or sympy number) as a sympy Rational."""
-    if isinstance(x, Fraction):
-        return sp.Rational(x.numerator, x.denominator)
-    return sp.sympify(x)
+    return as_sympy(x)
 
 
 # ---------------------------------------------------------------------- budget balance
@@ -331,7 +330,7 @@ def symbolic_equilibrium(
     """
     if tie_break not in _TIE_RULES:
         raise ValueError(f"unknown tie rule {tie_break!r}")
-    W = [sp.sympify(w) for w in values]
+    W = [as_sympy(w) for w in values]
     n, L = len(transitions), len(W)
     Q = [[[_q(x) for x in row] for row in mat] for mat in transitions]
     T = [[_q(x) for x in row] for row in reallocation]

@@ -31,6 +31,7 @@ import itertools
 
 import sympy as sp
 
+from ..expressions import as_sympy
 from .registry import register
 
 FAMILY = "infosale"
@@ -64,7 +65,7 @@ def example3_table():
     for a1, a2, th in itertools.product((0, 1), repeat=3):
         want = table[th][(a1, a2)]
         for i in (0, 1):
-            if g.payoffs[i, a1, a2, th] != float(sp.sympify(want[i]).subs(a, sp.Rational(1, 4))):
+            if g.payoffs[i, a1, a2, th] != float(as_sympy(want[i]).subs(a, sp.Rational(1, 4))):
                 return False, f"payoff tensor differs at {(i, a1, a2, th)}"
     return True, "8 cells x 2 players, and competition_game(1/4)"
 

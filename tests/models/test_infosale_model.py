@@ -133,7 +133,7 @@ def test_bad_payoff_tables(payoffs, fragment):
         ("p1*p2", "not linear"),
         ("v1*p1", "not linear"),
         ("exp(p1)", "not linear"),
-        ("sigma + p1", "unknown symbol"),
+        ("sigma + p1", "unknown name"),
     ],
 )
 def test_nonlinear_objectives_are_rejected(expr, fragment):

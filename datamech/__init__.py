@@ -2,15 +2,19 @@
 
 from .errors import ModelError, SolverError
 from .models.io import load, save
+from .status import Status
 
 __version__ = "0.1.0"
-__all__ = ["ModelError", "SolverError", "load", "save", "solve", "__version__"]
+__all__ = ["ModelError", "SolverError", "Status", "load", "save", "solve", "__version__"]
 
 
 def solve(model, **options):
-    """Solve any model; dispatches on its kind. Options are the family solver's keywords.
+    """Solve any model; dispatches on its kind.
 
-    Options stored in the model file's ``[solver]`` table apply first; keywords override.
+    Options are checked against the kind's one declaration (``datamech options KIND``
+    lists them): the model file's ``[solver]`` table applies first, keywords override,
+    unknown names raise ``ModelError`` listing the allowed ones, and deprecated names
+    warn.  ``max_memory_gb`` (every kind) sets the size guards' limit.
 
     >>> import datamech as dm
     >>> from datamech.models.chain import paper_model
@@ -19,6 +23,15 @@ def solve(model, **options):
     4.393
     """
     from .models.io import kind_of
-    from .solvers import solver_for
+    from .sizes import memory_limit
+    from .solvers import options_for, solver_for
 
-    return solver_for(kind_of(model))(model, **options)
+    kind = kind_of(model)
+    stored = getattr(model, "solver_options", None) or {}
+    spec = options_for(kind)
+    if spec is None:  # a kind without a declaration yet: its solver checks its options
+        return solver_for(kind)(model, **options)
+    merged = spec.merge(stored, options)
+    limit = merged.pop("max_memory_gb", None)
+    with memory_limit(limit):
+        return solver_for(kind)(model, **merged)

@@ -4,6 +4,12 @@ A model may hold floats or exact ``fractions.Fraction`` entries (numpy object ar
 ``to_fraction`` turns user input into an exact rational the way a user means it:
 ``0.2`` becomes ``1/5`` (the shortest decimal that round-trips, i.e. what was typed),
 ``"1/3"`` becomes ``1/3``.
+
+The model-file readers every family uses are here too: :func:`read_number`,
+:func:`read_int` and :func:`read_array` accept ints, floats and ``"p/q"`` strings
+(mixed freely), refuse booleans, NaN, infinities and anything else with a
+``ModelError`` naming the field (and the entry), and check ranges.  :func:`fmt` prints
+a number for an error message (``0.9``, ``1/3``; never ``np.float64(0.9)``).
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from numbers import Rational
 from typing import Any
 
 import numpy as np
+
+from .errors import ModelError
 
 
 def to_fraction(x: Any) -> Fraction:
@@ -70,7 +78,10 @@ def jsonable(x: Any) -> Any:
     if isinstance(x, np.ndarray):
         return jsonable(x.tolist())
     if isinstance(x, Fraction):
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:  # beyond the float range: JSON has no number for it
+            return None
     if isinstance(x, (np.bool_, bool)):
         return bool(x)
     if isinstance(x, np.integer):
@@ -79,3 +90,243 @@ def jsonable(x: Any) -> Any:
         v = float(x)
         return v if math.isfinite(v) else None
     return x
+
+
+# ---------------------------------------------------------------- model-file readers
+def fmt(x: Any) -> str:
+    """A number as a person writes it, for messages: ``0.9``, ``3``, ``1/3``, ``inf``.
+
+    >>> fmt(np.float64(0.9)), fmt(Fraction(1, 3)), fmt(np.int64(3)), fmt(2.0), fmt(1e-12)
+    ('0.9', '1/3', '3', '2', '1e-12')
+    """
+    if isinstance(x, Fraction):
+        return str(x)
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x)).lower()
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, (float, np.floating)):
+        v = float(x)
+        if v.is_integer() and abs(v) < 1e16:
+            return str(int(v))
+        return repr(v)
+    return repr(x)
+
+
+def _describe(x: Any) -> str:
+    if isinstance(x, (list, tuple)):
+        return "a list"
+    if isinstance(x, dict):
+        return "a table"
+    if isinstance(x, (bool, np.bool_)):
+        return f"the boolean {str(bool(x)).lower()}"
+    if isinstance(x, str):
+        return repr(x)
+    return fmt(x) if isinstance(x, (int, float, np.number, Fraction)) else repr(x)
+
+
+def read_number(
+    x: Any,
+    field: str,
+    *,
+    exact: bool | None = None,
+    low: Any = None,
+    high: Any = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    allow_inf: bool = False,
+) -> float | Fraction:
+    """A model-file number, range-checked; ``ModelError(field, ...)`` otherwise.
+
+    Parameters
+    ----------
+    x : int, float, Fraction or str
+        ``"p/q"`` and decimal strings are exact.  Booleans, NaN and (unless
+        ``allow_inf``) infinities are refused.
+    field : str
+        The field named in errors.
+    exact : bool, optional
+        ``True``: always a Fraction (floats read as the decimals they print as);
+        ``False``: always a float; ``None`` (default): as written (ints and strings
+        exact, floats float).
+    low, high : number, optional
+        Bounds, closed unless ``low_open`` / ``high_open``.
+
+    >>> read_number("3/4", "p"), read_number(0.5, "p"), read_number(2, "p", exact=False)
+    (Fraction(3, 4), 0.5, 2.0)
+    >>> read_number(float("inf"), "model.tol")
+    Traceback (most recent call last):
+    ...
+    datamech.errors.ModelError: model.tol: must be a finite number, got inf
+    >>> read_number(-1, "rate", low=0, low_open=True)
+    Traceback (most recent call last):
+    ...
+    datamech.errors.ModelError: rate: must be > 0, got -1
+    """
+    if isinstance(x, (bool, np.bool_)) or not isinstance(
+        x, (int, float, str, Fraction, np.integer, np.floating)
+    ):
+        raise ModelError(field, f"must be a number, got {_describe(x)}")
+    if isinstance(x, str):
+        text = x.strip()
+        if text.lower() in ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"):
+            v: float | Fraction = float(text)
+        else:
+            try:
+                v = Fraction(text)
+            except (ValueError, ZeroDivisionError):
+                raise ModelError(
+                    field, f'must be a number (like 0.5, 2 or "1/3"), got {x!r}'
+                ) from None
+    elif isinstance(x, (int, np.integer)):
+        v = Fraction(int(x))
+    elif isinstance(x, Fraction):
+        v = x
+    else:
+        v = float(x)
+    if isinstance(v, float) and not math.isfinite(v):
+        if math.isnan(v) or not allow_inf:
+            raise ModelError(field, f"must be a finite number, got {fmt(v)}")
+    if low is not None and (v < low or (low_open and v == low)):
+        raise ModelError(field, f"must be {'>' if low_open else '>='} {fmt(low)}, got {fmt(v)}")
+    if high is not None and (v > high or (high_open and v == high)):
+        raise ModelError(field, f"must be {'<' if high_open else '<='} {fmt(high)}, got {fmt(v)}")
+    if exact is True and isinstance(v, float):
+        return to_fraction(v) if math.isfinite(v) else v
+    if exact is False and isinstance(v, Fraction):
+        try:
+            return float(v)
+        except OverflowError:
+            raise ModelError(field, f"{fmt(v)} is too large for a float") from None
+    return v
+
+
+def read_int(x: Any, field: str, *, low: int | None = None, high: int | None = None) -> int:
+    """A model-file integer (``3`` or ``3.0``; not ``3.5``, ``true`` or ``"3"``), range-checked.
+
+    >>> read_int(4.0, "n"), read_int(3, "n", low=1)
+    (4, 3)
+    >>> read_int(10**9, "model.n", high=10**6)
+    Traceback (most recent call last):
+    ...
+    datamech.errors.ModelError: model.n: must be <= 1000000, got 1000000000
+    """
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise ModelError(field, f"must be an integer, got {_describe(x)}")
+    if isinstance(x, (float, np.floating)):
+        if not math.isfinite(float(x)) or not float(x).is_integer():
+            raise ModelError(field, f"must be an integer, got {fmt(x)}")
+    v = int(x)
+    if low is not None and v < low:
+        raise ModelError(field, f"must be >= {low}, got {v}")
+    if high is not None and v > high:
+        raise ModelError(field, f"must be <= {high}, got {v}")
+    return v
+
+
+def read_array(
+    a: Any,
+    field: str,
+    *,
+    exact: bool | None = None,
+    ndim: int | None = None,
+    low: Any = None,
+    high: Any = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    nonempty: bool = True,
+) -> np.ndarray:
+    """A (nested) list of model-file numbers as an array, each entry read by :func:`read_number`.
+
+    Returns a float array, or an object array of Fractions when ``exact`` is true or
+    (``exact=None``) when some entry is written exactly as ``"p/q"`` or every entry is an
+    integer: then floats beside them are read as the decimals they print as.  Errors
+    name the entry (``probs[2]``) or the shape problem.
+
+    >>> read_array(["3/4", 1.5, 3], "values").tolist()
+    [Fraction(3, 4), Fraction(3, 2), Fraction(3, 1)]
+    >>> read_array([0.5, 0.25], "probs").tolist()
+    [0.5, 0.25]
+    >>> read_array([[1, 2], [3]], "transition")
+    Traceback (most recent call last):
+    ...
+    datamech.errors.ModelError: transition: rows have different lengths
+    >>> read_array([0.5, "x"], "probs")
+    Traceback (most recent call last):
+    ...
+    datamech.errors.ModelError: probs[1]: must be a number (like 0.5, 2 or "1/3"), got 'x'
+    """
+    if isinstance(a, np.ndarray) and a.dtype != object:
+        if a.dtype.kind not in "iuf":
+            raise ModelError(field, f"must hold numbers, got dtype {a.dtype}")
+        raw = a
+    else:
+        if isinstance(a, (str, bytes, dict)) or not isinstance(a, (list, tuple, np.ndarray)):
+            raise ModelError(field, f"must be a list of numbers, got {_describe(a)}")
+        raw = _nested(a, field)
+    if ndim is not None and raw.ndim != ndim:
+        want = "a list" if ndim == 1 else f"a {ndim}-level nested list"
+        raise ModelError(field, f"must be {want} of numbers (got {raw.ndim} levels)")
+    if nonempty and raw.size == 0:
+        raise ModelError(field, "must not be empty")
+    kw = dict(low=low, high=high, low_open=low_open, high_open=high_open)
+    if raw.dtype != object:
+        arr = raw.astype(float)
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            idx = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise ModelError(_entry(field, idx), f"must be a finite number, got {fmt(arr[idx])}")
+        if low is not None or high is not None:
+            for idx, v in np.ndenumerate(arr):
+                read_number(float(v), _entry(field, idx), **kw)
+        if exact:
+            return exact_array(arr)
+        return arr
+    values = np.empty(raw.shape, dtype=object)
+    for idx, x in np.ndenumerate(raw):
+        values[idx] = read_number(x, _entry(field, idx), **kw)
+    written_exact = any(isinstance(x, (str, Fraction)) for x in raw.flat) or all(
+        isinstance(v, Fraction) for v in values.flat
+    )
+    if exact is True or (exact is None and written_exact):
+        out = np.empty(raw.shape, dtype=object)
+        out.flat[:] = [to_fraction(v) for v in values.flat]
+        return out
+    try:
+        return np.array([float(v) for v in values.flat], dtype=float).reshape(raw.shape)
+    except OverflowError:
+        raise ModelError(field, "has an entry too large for a float") from None
+
+
+def _entry(field: str, idx: tuple[int, ...]) -> str:
+    return field + "".join(f"[{i}]" for i in idx)
+
+
+def _nested(a: Any, field: str) -> np.ndarray:
+    """A rectangular object array of the leaves of nested lists (ragged -> ModelError)."""
+
+    def shape_of(x: Any, where: tuple[int, ...]) -> tuple[int, ...]:
+        if isinstance(x, (list, tuple, np.ndarray)):
+            shapes = {shape_of(y, (*where, i)) for i, y in enumerate(x)}
+            if len(shapes) > 1:
+                raise ModelError(_entry(field, where), "rows have different lengths")
+            return (len(x), *(shapes.pop() if shapes else ()))
+        if isinstance(x, dict):
+            raise ModelError(_entry(field, where), "must be a number, got a table")
+        return ()
+
+    shape = shape_of(a, ())
+    out = np.empty(shape, dtype=object)
+    if out.size:
+        flat: list[Any] = []
+
+        def leaves(x: Any) -> None:
+            if isinstance(x, (list, tuple, np.ndarray)):
+                for y in x:
+                    leaves(y)
+            else:
+                flat.append(x)
+
+        leaves(a)
+        out.flat[:] = flat
+    return out

@@ -53,19 +53,81 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 def check_keys(
     table: Mapping[str, Any], where: str, allowed: Iterable[str], required: Iterable[str] = ()
 ) -> None:
-    """Raise ``ModelError`` for unknown or missing keys of ``table`` (called ``where``)."""
+    """Raise ``ModelError`` for unknown or missing keys of ``table`` (called ``where``).
+
+    All missing keys are reported in one message.
+
+    >>> check_keys({"kappa": 1}, "buyers[0].valuation", ["family", "kappa", "qbar"],
+    ...            ["family", "kappa", "qbar"])
+    Traceback (most recent call last):
+    ...
+    datamech.errors.ModelError: buyers[0].valuation: missing required keys family, qbar
+    """
     if not isinstance(table, Mapping):
-        raise ModelError(where, f"must be a table, got {type(table).__name__}")
+        raise ModelError(where, f"must be a table, got {_kind_of_value(table)}")
     allowed = set(allowed)
-    unknown = sorted(set(table) - allowed)
+    unknown = sorted(map(str, set(table) - allowed))
     if unknown:
         raise ModelError(
-            f"{where}.{unknown[0]}",
+            f"{where}.{unknown[0]}" if where else unknown[0],
             f"unknown key (allowed: {', '.join(sorted(allowed))})",
         )
-    for key in required:
-        if key not in table:
-            raise ModelError(f"{where}.{key}", "is required")
+    missing = [key for key in required if key not in table]
+    if len(missing) == 1:
+        raise ModelError(f"{where}.{missing[0]}" if where else missing[0], "is required")
+    if missing:
+        raise ModelError(where or "file", f"missing required keys {', '.join(missing)}")
+
+
+def _kind_of_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    return type(value).__name__
+
+
+def check_name(value: Any, field: str, *, required: bool = True) -> str:
+    """A model-file name (a string); anything else raises ``ModelError`` naming ``field``.
+
+    >>> check_name("s1", "sellers[0].name")
+    's1'
+    >>> check_name(["offline"], "model.kind")
+    Traceback (most recent call last):
+    ...
+    datamech.errors.ModelError: model.kind: must be a string, got a list
+    """
+    if not isinstance(value, str):
+        raise ModelError(field, f"must be a string, got {_kind_of_value(value)}")
+    if required and not value.strip():
+        raise ModelError(field, "must not be empty")
+    return value
+
+
+def check_choice(value: Any, field: str, choices: Iterable[str]) -> str:
+    """A model-file name that must be one of ``choices``; ``ModelError`` listing them otherwise.
+
+    >>> check_choice("uniform", "buyer.family", ["uniform", "exponential"])
+    'uniform'
+    >>> check_choice({"a": 1}, "buyer.family", ["uniform", "exponential"])
+    Traceback (most recent call last):
+    ...
+    datamech.errors.ModelError: buyer.family: must be a string, got dict
+    >>> check_choice("unifrom", "buyer.family", ["uniform", "exponential"])
+    Traceback (most recent call last):
+    ...
+    datamech.errors.ModelError: buyer.family: unknown value 'unifrom' (allowed: uniform, exponential)
+    """
+    choices = list(choices)
+    if not isinstance(value, str):
+        raise ModelError(field, f"must be a string, got {_kind_of_value(value)}")
+    if value not in choices:
+        raise ModelError(field, f"unknown value {value!r} (allowed: {', '.join(choices)})")
+    return value
 
 
 def load(path: str | Path):
@@ -80,14 +142,19 @@ def load(path: str | Path):
 
 def from_dict(data: Mapping[str, Any]):
     """Build a model from an already-parsed model-file dictionary."""
-    if "model" not in data or not isinstance(data["model"], Mapping):
+    if not isinstance(data, Mapping) or "model" not in data:
         raise ModelError("model", "the file needs a [model] table with a 'kind'")
+    if not isinstance(data["model"], Mapping):
+        raise ModelError("model", f"must be a table, got {_kind_of_value(data['model'])}")
     kind = data["model"].get("kind")
     if kind is None:
         raise ModelError("model.kind", "is required")
     _ensure_registered()
+    check_name(kind, "model.kind")
     if kind not in _READERS:
         raise ModelError("model.kind", f"unknown kind {kind!r} (known: {', '.join(known_kinds())})")
+    if "solver" in data and not isinstance(data["solver"], Mapping):
+        raise ModelError("solver", f"must be a table, got {_kind_of_value(data['solver'])}")
     return _READERS[kind](dict(data))
 
 
@@ -115,6 +182,7 @@ FAMILY_MODULES = (
     "datamech.models.psp",
     "datamech.models.scaling",
     "datamech.models.bilateral",
+    "datamech.models.mechanism",
 )
 
 

@@ -33,7 +33,9 @@ def reallocation(draw, n, balanced=False):
 
 
 @st.composite
-def chain_models(draw, max_n=4, max_L=5, allow_start_distribution=True):
+def chain_models(draw, max_n=4, max_L=5, allow_start_distribution=True, tie_prone=False):
+    """Random chains; ``tie_prone`` zeroes the shares of a random set of players (their
+    shares leak), so those sellers are indifferent among all their prices."""
     n = draw(st.integers(1, max_n))
     L = draw(st.integers(1, max_L))
     values = draw(st.lists(rationals, min_size=L, max_size=L))
@@ -48,4 +50,8 @@ def chain_models(draw, max_n=4, max_L=5, allow_start_distribution=True):
     else:
         kw["start"] = draw(st.integers(0, L - 1))
     t = draw(reallocation(n, balanced=draw(st.booleans())))
+    if tie_prone:
+        for j in range(n):
+            if draw(st.booleans()):
+                t[:, j] = Fraction(0)
     return ChainModel(n=n, values=values, transition=trans, reallocation=t, **kw)

@@ -1,22 +1,32 @@
 """Symbolic checks for bilateral data trade (seed 003 §4, App. C; spec §4, §5).
 
-Registered in family ``bilateral`` (``datamech verify --family bilateral``):
+Registered in family ``bilateral`` (``datamech verify --family bilateral``).  Each check
+derives its identity with sympy and compares it with datamech's own numbers
+(:mod:`datamech.solvers.bilateral`) wherever datamech computes the quantity:
 
 * ``bilateral.s2_first_best``: Lemma C.1, max_x v x^a - c x = (1-a) a^{a/(1-a)} v^k c^{-(k-1)}
-  (k = 1/(1-a)) at x = (a v/c)^k, and the factorised FB of spec B1 and B4 (S2).
+  (k = 1/(1-a)) at x = (a v/c)^k and 0 for v <= 0, against datamech's ``W``; the first
+  best E[W(v, c)] of spec B1, B4 and an exact discrete instance against ``first_best`` (S2).
 * ``bilateral.s12_hardy_constants``: (p/(p-1))^p = a^{-1/(1-a)} at p = 1/(1-a) and
-  a^{-a/(1-a)} at p = -a/(1-a) (Lemma C.2 in Theorems 4.1 and 4.2; S12).
+  a^{-a/(1-a)} at p = -a/(1-a) (Lemma C.2 in Theorems 4.1 and 4.2; S12), whose
+  reciprocals are the guarantees datamech reports for SellerP and BuyerP.
 * ``bilateral.s13_constants``: a^{a/(1-a)} decreases from 1 to 1/e, a^{1/(1-a)} increases
-  from 0 to 1/e on (0, 1) (S13, Corollary SB >= FB/e).
+  from 0 to 1/e on (0, 1) (S13), and datamech's second best satisfies
+  FB >= SB >= BuyerP >= a^{a/(1-a)} FB >= FB/e on spec B1-B4.
 * ``bilateral.s14_uniform``: v ~ U[0,1]: SellerU/FB = 1/2, SellerP/FB = 3/4;
-  c ~ U[0,1] (a < 1/2): BuyerU/FB = 2^{-a/(1-a)}, BuyerP/FB = 2^{-a/(1-a)}(2-a)/(2(1-a)) (S14).
+  c ~ U[0,1] (a < 1/2): BuyerU/FB = 2^{-a/(1-a)}, BuyerP/FB = 2^{-a/(1-a)}(2-a)/(2(1-a))
+  (S14), against datamech's ``seller_proposing`` / ``buyer_proposing`` ratios.
 * ``bilateral.s20_separable``: the separable GFT(lambda) and B(lambda) of spec §4.3 give
-  GFT(0) = FB, and B(0) = (1/2 - ln 2)/12 (B1), 7/24 - ln2/3 (B4) (S20, G13).
+  GFT(0) = FB, and B(0) = (1/2 - ln 2)/12 (B1), 7/24 - ln2/3 (B4) (S20, G13), against
+  datamech's ``gains_from_trade`` and ``budget_surplus``; at datamech's lambda* for B1
+  the sympy B vanishes and the sympy GFT equals datamech's second best.
 * ``bilateral.uniform_lambda_star`` [derived]: for U[0,1] x U[0,1] and alpha < 1/2 the
-  multiplier is lambda* = alpha/(2(1-alpha)) exactly (B2: 1/4, B3: 1/6).
+  multiplier is lambda* = alpha/(2(1-alpha)) exactly (B2: 1/4, B3: 1/6), equal to
+  datamech's ``second_best`` with B(lambda*) = 0 and SB <= FB.
 * ``bilateral.thm41_thm42_tight``: the Pareto buyer and power seller families reach the
-  Theorem 4.1 and 4.2 constants a^{1/(1-a)} and a^{a/(1-a)} in the limit, and the
-  mechanisms' ratios tend to a^{a/(1-a)} (1 + a) (spec §4.4).
+  Theorem 4.1 and 4.2 constants a^{1/(1-a)} and a^{a/(1-a)} in the limit, the
+  mechanisms' ratios tend to a^{a/(1-a)} (1 + a) (spec §4.4), the closed-form ratios
+  equal datamech's on members of both families, and datamech's guarantees are the limits.
 
 As the spec advises, identities in alpha are checked exactly at alpha in {1/2, 1/3, 2/3}
 (and {1/3, 1/4} where c ~ U[0,1] needs alpha < 1/2) and at random floats.
@@ -31,6 +41,7 @@ True
 from __future__ import annotations
 
 import random
+from fractions import Fraction
 
 import sympy as sp
 
@@ -68,13 +79,41 @@ def _fb_factor(a):
     return (1 - a) * a ** (a / (1 - a))
 
 
+def _close(got, want, rel: float = 1e-12) -> bool:
+    """``got`` (datamech's float) equals ``want`` (a sympy number) to ``rel``."""
+    want = float(want)
+    return abs(float(got) - want) <= rel * max(1.0, abs(want))
+
+
+def _alpha_arg(a) -> Fraction | float:
+    """A sympy alpha as datamech takes it: a Rational as a Fraction, a Float as a float."""
+    return Fraction(a.p, a.q) if isinstance(a, sp.Rational) else float(a)
+
+
+def _laws():
+    """The spec's uniform laws: U[0,1] and U[1,2]."""
+    from ..models.distributions import Uniform
+
+    return Uniform(0, 1), Uniform(1, 2)
+
+
 @register(
     "bilateral.s2_first_best",
     FAMILY,
-    "S2 / Lemma C.1: W(v,c) = (1-a) a^{a/(1-a)} v^{1/(1-a)} c^{-a/(1-a)} at x* = (a v/c)^k; "
-    "FB(B1) = ln2/12, FB(B4) = 7 ln2/12",
+    "S2 / Lemma C.1: W(v,c) = (1-a) a^{a/(1-a)} v^{1/(1-a)} c^{-a/(1-a)} at x* = (a v/c)^k "
+    "and W = 0 for v <= 0, equal to datamech's W (3 exact and 3 float alphas); "
+    "FB = E[W(v, c)] equal to datamech's first_best: ln2/12 (B1), 7 ln2/12 (B4), and 111/160 "
+    "exactly for v in {1, 2, 3} w.p. (3/5, 1/10, 3/10), c in {1, 2} equally, alpha = 1/2",
 )
 def s2_first_best():
+    from ..models.distributions import Discrete
+    from ..solvers.bilateral import W as datamech_W
+    from ..solvers.bilateral import first_best
+
+    points = [(sp.Rational(17, 10), sp.Rational(3, 5)), (sp.Rational(2, 5), sp.Rational(5, 2))]
+    points.append((sp.Integer(3), sp.Integer(2)))
+    compared = 0
+    W_half = None
     for a in ALPHAS:
         k = _k(a)
         obj = v * x**a - c * x
@@ -86,6 +125,20 @@ def s2_first_best():
         W = obj.subs(x, xs[0])
         if not _zero(W - _fb_factor(a) * v**k * c ** (-(k - 1))):
             return False, f"W(v,c) at alpha={a}"
+        if a == sp.Rational(1, 2):
+            W_half = W
+        for vv, cc in points:
+            got = datamech_W(float(vv), float(cc), _alpha_arg(a))
+            if not _close(got, W.subs({v: vv, c: cc})):
+                return False, f"datamech W({vv}, {cc}, {a}) = {got}, sympy {W.subs({v: vv, c: cc})}"
+            compared += 1
+        # v <= 0: the slope -|v| a x^(a-1) - c is negative for every x > 0, so W = 0 at x = 0
+        vn = sp.symbols("vn", nonpositive=True)
+        if not sp.diff(vn * x**a - c * x, x).is_negative:
+            return False, f"alpha={a}: the objective is not decreasing for v <= 0"
+        for vv in (-1.0, 0.0):
+            if datamech_W(vv, 2.0, _alpha_arg(a)) != 0:
+                return False, f"datamech W({vv}, 2, {a}) = {datamech_W(vv, 2.0, _alpha_arg(a))}"
     for af in _floats():
         a = sp.Float(af)
         k = _k(a)
@@ -94,38 +147,81 @@ def s2_first_best():
         lhs = vv * xs**a - cc * xs
         if abs(lhs - _fb_factor(a) * vv**k * cc ** (-(k - 1))) > 1e-10 * abs(lhs):
             return False, f"float alpha={af}"
+        if not _close(datamech_W(1.7, 0.6, af), lhs, 1e-10):
+            return False, f"datamech W(1.7, 0.6, {af}) = {datamech_W(1.7, 0.6, af)}, sympy {lhs}"
+        compared += 1
     half = sp.Rational(1, 2)
     Ev = sp.integrate(v**2, (v, 0, 1))
     Ec = sp.integrate(1 / c, (c, 1, 2))
     fb1 = _fb_factor(half) * Ev * Ec
     fb4 = _fb_factor(half) * sp.integrate(v**2, (v, 1, 2)) * Ec
-    ok = _zero(fb1 - sp.log(2) / 12) and _zero(fb4 - 7 * sp.log(2) / 12)
-    return ok, f"FB(B1) = {sp.simplify(fb1)}, FB(B4) = {sp.simplify(fb4)}"
+    if not (_zero(fb1 - sp.log(2) / 12) and _zero(fb4 - 7 * sp.log(2) / 12)):
+        return False, f"FB(B1) = {sp.simplify(fb1)}, FB(B4) = {sp.simplify(fb4)}"
+    U01, U12 = _laws()
+    got1 = first_best(U01, U12, "1/2").gains_from_trade
+    got4 = first_best(U12, U12, "1/2").gains_from_trade
+    if not (_close(got1, fb1) and _close(got4, fb4)):
+        return False, f"datamech FB(B1) = {got1}, FB(B4) = {got4}; sympy {fb1}, {fb4}"
+    # an exact discrete first best: the sum of W over the atoms
+    vb, pb = (1, 2, 3), (sp.Rational(3, 5), sp.Rational(1, 10), sp.Rational(3, 10))
+    vs, ps = (1, 2), (half, half)
+    fb_sum = sum(
+        pv * pc * W_half.subs({v: av, c: ac})
+        for av, pv in zip(vb, pb, strict=True)
+        for ac, pc in zip(vs, ps, strict=True)
+    )
+    exact = first_best(
+        Discrete(list(vb), [str(q) for q in pb]), Discrete(list(vs), ["1/2", "1/2"]), "1/2"
+    ).exact
+    if exact is None or sp.Rational(exact.numerator, exact.denominator) != fb_sum:
+        return False, f"discrete FB: datamech {exact}, sympy sum of W over the atoms {fb_sum}"
+    return True, (
+        f"W = datamech W at {compared} (v, c, alpha) points, 0 for v in {{-1, 0}}; "
+        f"FB(B1) = {sp.simplify(fb1)} (datamech {got1:.12g}), FB(B4) = {sp.simplify(fb4)} "
+        f"(datamech {got4:.12g}), discrete FB = {fb_sum} = datamech {exact}"
+    )
 
 
 @register(
     "bilateral.s12_hardy_constants",
     FAMILY,
     "S12: Hardy's constant (p/(p-1))^p is a^{-1/(1-a)} at p = 1/(1-a) (Thm 4.1) and "
-    "a^{-a/(1-a)} at p = -a/(1-a) (Thm 4.2)",
+    "a^{-a/(1-a)} at p = -a/(1-a) (Thm 4.2); their reciprocals equal datamech's SellerP and "
+    "BuyerP guarantees (B1 laws, 3 exact and 3 float alphas)",
 )
 def s12_hardy_constants():
-    alphas = [*ALPHAS, *(sp.Float(t) for t in _floats())]
-    for a in alphas:
-        const = (p / (p - 1)) ** p
-        c1 = const.subs(p, 1 / (1 - a))
-        c2 = const.subs(p, -a / (1 - a))
+    from ..solvers.bilateral import buyer_proposing, seller_proposing
+
+    U01, U12 = _laws()
+    hardy = (p / (p - 1)) ** p
+    for a in [*ALPHAS, *(sp.Float(t) for t in _floats())]:
+        c1 = hardy.subs(p, 1 / (1 - a))
+        c2 = hardy.subs(p, -a / (1 - a))
         if not (_zero(c1 - a ** (-1 / (1 - a))) and _zero(c2 - a ** (-a / (1 - a)))):
             return False, f"alpha = {a}: {c1}, {c2}"
-    return True, "both exponents, exact and float alpha"
+        g_seller = seller_proposing(U01, U12, _alpha_arg(a)).guarantee
+        g_buyer = buyer_proposing(U01, U12, _alpha_arg(a)).guarantee
+        if not (_close(g_seller, 1 / c1) and _close(g_buyer, 1 / c2)):
+            return False, (
+                f"alpha = {a}: datamech guarantees {g_seller}, {g_buyer}; "
+                f"1/Hardy = {float(1 / c1)}, {float(1 / c2)}"
+            )
+    return True, (
+        "both exponents at 3 exact and 3 float alphas; 1/Hardy = datamech's guarantee, "
+        f"e.g. alpha = 1/2: {1 / hardy.subs(p, 2)} (SellerP), {1 / hardy.subs(p, -1)} (BuyerP)"
+    )
 
 
 @register(
     "bilateral.s13_constants",
     FAMILY,
-    "S13: a^{a/(1-a)} decreases from 1 to 1/e and a^{1/(1-a)} increases from 0 to 1/e",
+    "S13: a^{a/(1-a)} decreases from 1 to 1/e and a^{1/(1-a)} increases from 0 to 1/e; "
+    "datamech's second best and BuyerP on spec B1-B4: FB >= SB >= BuyerP >= a^{a/(1-a)} FB "
+    ">= FB/e (Corollary of Theorem 4.2)",
 )
 def s13_constants():
+    from ..solvers.bilateral import buyer_proposing, first_best, second_best
+
     a = sp.symbols("a", positive=True)
     g1 = a ** (a / (1 - a))
     g2 = a ** (1 / (1 - a))
@@ -145,8 +241,27 @@ def s13_constants():
     if not all(float(g1.subs(a, t)) >= float(sp.exp(-1)) for t in grid):
         return False, "a^{a/(1-a)} >= 1/e"
     # Theorem 4.2's last step: a^{a/(1-a)} = (1 + (1-a)/a)^{-a/(1-a)}
-    ok = all(_zero(g1.subs(a, t) - (1 + (1 - t) / t) ** (-t / (1 - t))) for t in ALPHAS)
-    return ok, f"limits {lims}"
+    if not all(_zero(g1.subs(a, t) - (1 + (1 - t) / t) ** (-t / (1 - t))) for t in ALPHAS):
+        return False, "a^{a/(1-a)} = (1 + (1-a)/a)^{-a/(1-a)}"
+    U01, U12 = _laws()
+    tol = 1e-12
+    ratios = []
+    spec = {
+        "B1": (U01, U12, sp.Rational(1, 2)),
+        "B2": (U01, U01, sp.Rational(1, 3)),
+        "B3": (U01, U01, sp.Rational(1, 4)),
+        "B4": (U12, U12, sp.Rational(1, 2)),
+    }
+    for name, (b, s_, al) in spec.items():
+        fb = first_best(b, s_, _alpha_arg(al)).gains_from_trade
+        sb = second_best(b, s_, _alpha_arg(al)).gains_from_trade
+        bp = buyer_proposing(b, s_, _alpha_arg(al)).gains_from_trade
+        floor = float(g1.subs(a, al)) * fb
+        chain = (fb + tol >= sb, sb >= bp - tol, bp >= floor - tol, floor >= fb / float(sp.E))
+        if not all(chain):
+            return False, f"{name}: FB {fb}, SB {sb}, BuyerP {bp}, a^(a/(1-a)) FB {floor}"
+        ratios.append(f"{name} SB/FB = {sb / fb:.6f} >= {float(g1.subs(a, al)):.6f}")
+    return True, f"limits {lims}; " + ", ".join(ratios)
 
 
 def _uniform_mean(expr, var):
@@ -156,10 +271,14 @@ def _uniform_mean(expr, var):
 @register(
     "bilateral.s14_uniform",
     FAMILY,
-    "S14: v ~ U[0,1]: SellerU/FB = 1/2, SellerP/FB = 3/4; c ~ U[0,1]: BuyerU/FB = "
-    "2^{-a/(1-a)}, BuyerP/FB = 2^{-a/(1-a)} (2-a)/(2(1-a))",
+    "S14: v ~ U[0,1]: SellerU/FB = 1/2, SellerP/FB = 3/4 (any F^S; datamech with c ~ U[1,2], "
+    "alpha in {1/2, 1/3, 2/3}); c ~ U[0,1]: BuyerU/FB = 2^{-a/(1-a)}, BuyerP/FB = "
+    "2^{-a/(1-a)} (2-a)/(2(1-a)) (any F^B; datamech with v ~ U[0,1], alpha in {1/3, 1/4})",
 )
 def s14_uniform():
+    from ..solvers.bilateral import buyer_proposing, seller_proposing
+
+    U01, U12 = _laws()
     half = sp.Rational(1, 2)
     for a in ALPHAS:
         k = _k(a)
@@ -167,19 +286,35 @@ def s14_uniform():
         # phi = 2v - 1 > 0 on (1/2, 1)
         Eu = sp.integrate((2 * v - 1) ** k, (v, half, 1))
         Ep = sp.integrate((2 * v - 1) ** (k - 1) * (v - a * (2 * v - 1)), (v, half, 1))
-        if not (_zero(Eu / Evk - half) and _zero(Ep / ((1 - a) * Evk) - sp.Rational(3, 4))):
-            return False, f"seller side at alpha={a}: {Eu / Evk}, {Ep / ((1 - a) * Evk)}"
-        if not _zero((1 + 2 * k * (1 - a)) / 4 - sp.Rational(3, 4)):
-            return False, "(1 + 2k(1-a))/4 = 3/4"
+        low, ratio = Eu / Evk, Ep / ((1 - a) * Evk)
+        if not (_zero(low - half) and _zero(ratio - sp.Rational(3, 4))):
+            return False, f"seller side at alpha={a}: {low}, {ratio}"
+        r = seller_proposing(U01, U12, _alpha_arg(a))
+        if not (_close(r.lower_bound_ratio, low) and _close(r.ratio, ratio)):
+            return (
+                False,
+                f"alpha={a}: datamech SellerU/FB {r.lower_bound_ratio}, SellerP/FB {r.ratio}",
+            )
     for a in LOW_ALPHAS:
         k = _k(a)
         Ec = _uniform_mean(c ** (-(k - 1)), c)
         Eu = _uniform_mean((2 * c) ** (-(k - 1)), c)
         Ep = _uniform_mean((2 * c) ** (-(k - 1)) * (1 - a * c / (2 * c)), c)
         bu = 2 ** (-a / (1 - a))
-        if not (_zero(Eu / Ec - bu) and _zero(Ep / ((1 - a) * Ec) - bu * (2 - a) / (2 * (1 - a)))):
+        low, ratio = Eu / Ec, Ep / ((1 - a) * Ec)
+        if not (_zero(low - bu) and _zero(ratio - bu * (2 - a) / (2 * (1 - a)))):
             return False, f"buyer side at alpha={a}"
-    return True, "alpha in {1/2,1/3,2/3} (buyer U[0,1]) and {1/3,1/4} (seller U[0,1])"
+        r = buyer_proposing(U01, U01, _alpha_arg(a))
+        if not (_close(r.lower_bound_ratio, low) and _close(r.ratio, ratio)):
+            return (
+                False,
+                f"alpha={a}: datamech BuyerU/FB {r.lower_bound_ratio}, BuyerP/FB {r.ratio}",
+            )
+    return True, (
+        "sympy = datamech: SellerU/FB = 1/2, SellerP/FB = 3/4 at alpha in {1/2, 1/3, 2/3}; "
+        f"BuyerU/FB, BuyerP/FB = {float(low):.10f}, {float(ratio):.10f} at alpha = 1/4 "
+        "(and alpha = 1/3)"
+    )
 
 
 def _separable(a, lam, Ev, Ec, phiB, phiS):
@@ -199,58 +334,79 @@ def _separable(a, lam, Ev, Ec, phiB, phiS):
 @register(
     "bilateral.s20_separable",
     FAMILY,
-    "S20: separable GFT(lambda) at lambda = 0 equals FB; B(0) = (1/2 - ln2)/12 (B1) < 0 "
-    "and 7/24 - ln2/3 (B4) > 0 (so lambda* = 0 there, G13)",
+    "S20: separable GFT(lambda) at lambda = 0 equals FB (B1 laws, alpha in {1/2, 1/3, 2/3}) "
+    "and datamech's gains_from_trade(0); B(0) = (1/2 - ln2)/12 (B1) < 0 and 7/24 - ln2/3 "
+    "(B4) > 0 (so lambda* = 0 there, G13), equal to datamech's budget_surplus(0); at "
+    "datamech's lambda* for B1 the sympy B(lambda*) = 0 and GFT(lambda*) = datamech's SB",
 )
 def s20_separable():
+    from ..solvers.bilateral import budget_surplus, gains_from_trade, second_best
+
+    U01, U12 = _laws()
     half = sp.Rational(1, 2)
+
+    def Ec(e):
+        return sp.integrate(e, (c, 1, 2))
+
     for a in ALPHAS:
         k = _k(a)
 
         def Ev(e):
             return sp.integrate(e, (v, 0, 1))
 
-        def Ec(e):
-            return sp.integrate(e, (c, 1, 2))
-
         gft, _ = _separable(a, 0, Ev, Ec, 2 * v - 1, 2 * c - 1)
         fb = _fb_factor(a) * Ev(v**k) * Ec(c ** (-(k - 1)))
         if not _zero(gft - fb, 1e-10):
             return False, f"GFT(0) != FB at alpha={a}"
-    _, bud1 = _separable(
-        half,
-        0,
-        lambda e: sp.integrate(e, (v, 0, 1)),
-        lambda e: sp.integrate(e, (c, 1, 2)),
-        2 * v - 1,
-        2 * c - 1,
-    )
-    _, bud4 = _separable(
-        half,
-        0,
-        lambda e: sp.integrate(e, (v, 1, 2)),
-        lambda e: sp.integrate(e, (c, 1, 2)),
-        2 * v - 2,
-        2 * c - 1,
-    )
+        got = gains_from_trade(U01, U12, 0.0, _alpha_arg(a))
+        if not _close(got, gft, 1e-10):
+            return False, f"alpha={a}: datamech GFT(0) = {got}, sympy {float(gft)}"
+    _, bud1 = _separable(half, 0, lambda e: sp.integrate(e, (v, 0, 1)), Ec, 2 * v - 1, 2 * c - 1)
+    _, bud4 = _separable(half, 0, lambda e: sp.integrate(e, (v, 1, 2)), Ec, 2 * v - 2, 2 * c - 1)
     b1_0 = sp.simplify(bud1)
     b4_0 = sp.simplify(bud4)
     ok = _zero(b1_0 - (half - sp.log(2)) / 12) and _zero(
         b4_0 - (sp.Rational(7, 24) - sp.log(2) / 3)
     )
-    ok = ok and float(b1_0) < 0 < float(b4_0)
-    # spec: B1 budget at lambda = 0 is -0.01609559838
-    ok = ok and abs(float(b1_0) + 0.01609559838) < 1e-10
-    return ok, f"B1: B(0) = {b1_0}; B4: B(0) = {b4_0}"
+    # spec §6.2: B1's budget at lambda = 0 is -0.01609559838
+    if not (ok and float(b1_0) < 0 < float(b4_0) and abs(float(b1_0) + 0.01609559838) < 1e-10):
+        return False, f"B1: B(0) = {b1_0}; B4: B(0) = {b4_0}"
+    got1, got4 = budget_surplus(U01, U12, 0.0, "1/2"), budget_surplus(U12, U12, 0.0, "1/2")
+    if not (_close(got1, b1_0) and _close(got4, b4_0)):
+        return False, f"datamech B(0) = {got1} (B1), {got4} (B4); sympy {b1_0}, {b4_0}"
+    # B1 at datamech's lambda*: N = (1 + 2 lam) v - lam trades only above v = lam/(1 + 2 lam)
+    sb = second_best(U01, U12, "1/2")
+    lam = sp.Rational(sb.lambda_star)  # the float exactly (sympy's Float integrals drift)
+    cut = lam / (1 + 2 * lam)
+    gft_l, bud_l = _separable(
+        half, lam, lambda e: sp.integrate(e, (v, cut, 1)), Ec, 2 * v - 1, 2 * c - 1
+    )
+    if abs(float(bud_l)) > 1e-12 or not _close(sb.gains_from_trade, gft_l):
+        return False, f"at datamech's lambda* = {sb.lambda_star}: sympy B = {float(bud_l)}, " + (
+            f"GFT = {float(gft_l)}, datamech SB = {sb.gains_from_trade}"
+        )
+    return True, (
+        f"B1: B(0) = {b1_0} = datamech {got1:.12g}; B4: B(0) = {b4_0} = datamech {got4:.12g}; "
+        f"B1 at lambda* = {sb.lambda_star:.12g}: sympy B = {float(bud_l):.1e}, "
+        f"GFT = {float(gft_l):.12g} = datamech SB"
+    )
 
 
 @register(
     "bilateral.thm41_thm42_tight",
     FAMILY,
-    "Theorems 4.1/4.2: Pareto buyer (1-1/s)^k -> a^{1/(1-a)} and power seller "
-    "(1+1/s)^{-a/(1-a)} -> a^{a/(1-a)}; SellerP/FB, BuyerP/FB -> a^{a/(1-a)}(1+a)",
+    "Theorems 4.1/4.2: Pareto(s) buyer SellerU/FB = (1-1/s)^k -> a^{1/(1-a)} and power(s) "
+    "seller BuyerU/FB = (1+1/s)^{-a/(1-a)} -> a^{a/(1-a)} as s -> k, a/(1-a); SellerP/FB, "
+    "BuyerP/FB -> a^{a/(1-a)}(1+a); the four closed forms equal datamech's ratios at two "
+    "members of each family (alpha in {1/2, 1/3, 2/3, 1/4}); datamech's guarantees are the "
+    "limits, Table A's 1/4 and 8/27 for SellerP at alpha = 1/2, 2/3",
 )
 def thm41_thm42_tight():
+    from ..models.distributions import Pareto, Power, Uniform
+    from ..solvers.bilateral import buyer_proposing, seller_proposing
+
+    compared = 0
+    limits = {}
     for a in [*ALPHAS, sp.Rational(1, 4)]:
         k = _k(a)
         su = (1 - 1 / s) ** k
@@ -273,11 +429,35 @@ def thm41_thm42_tight():
         for sv in (k - 1 + sp.Rational(1, 10), k + 2):
             if float(bp_ratio.subs(s, sv)) < float(a ** (k - 1)) - 1e-12:
                 return False, f"BuyerP ratio below a^(k-1) at alpha={a}"
-    # spec Table A: alpha^k and alpha^{k-1} at alpha = 1/2, 2/3
-    ok = sp.Rational(1, 2) ** 2 == sp.Rational(1, 4) and (sp.Rational(2, 3) ** 3) == sp.Rational(
-        8, 27
+        # datamech on members of the families (E v^k, E c^{-(k-1)} finite: s > k, s > k - 1)
+        af = float(a)
+        for sv in (k + sp.Rational(7, 10), k + 2):
+            r = seller_proposing(Pareto(float(sv)), Uniform(1, 2), af)
+            want = (su.subs(s, sv), sp_ratio.subs(s, sv))
+            if not (_close(r.lower_bound_ratio, want[0], 1e-8) and _close(r.ratio, want[1], 1e-8)):
+                return False, f"alpha={a}, Pareto({sv}): datamech {r.lower_bound_ratio}, {r.ratio}"
+            compared += 1
+        for sv in (k - 1 + sp.Rational(3, 5), k + 2):
+            r = buyer_proposing(Uniform(0, 1), Power(float(sv)), af)
+            want = (bu.subs(s, sv), bp_ratio.subs(s, sv))
+            if not (_close(r.lower_bound_ratio, want[0], 1e-8) and _close(r.ratio, want[1], 1e-8)):
+                return False, f"alpha={a}, power({sv}): datamech {r.lower_bound_ratio}, {r.ratio}"
+            compared += 1
+        # the constants datamech reports are the families' limits
+        g_s = seller_proposing(Pareto(float(k + 2)), Uniform(1, 2), af).guarantee
+        g_b = buyer_proposing(Uniform(0, 1), Power(float(k + 2)), af).guarantee
+        if not (_close(g_s, su.subs(s, k)) and _close(g_b, bu.subs(s, k - 1))):
+            return False, f"alpha={a}: datamech guarantees {g_s}, {g_b}"
+        limits[a] = su.subs(s, k)
+    # spec Table A: the SellerP constant alpha^k is 1/4 at alpha = 1/2 and 8/27 at alpha = 2/3
+    table_a = {sp.Rational(1, 2): sp.Rational(1, 4), sp.Rational(2, 3): sp.Rational(8, 27)}
+    if any(sp.nsimplify(limits[t]) != want for t, want in table_a.items()):
+        return False, f"SellerU/FB limits {limits} differ from Table A {table_a}"
+    return True, (
+        f"limits at s = k (Pareto) and s = a/(1-a) (power); {compared} family members equal "
+        "datamech's SellerU/FB, SellerP/FB, BuyerU/FB, BuyerP/FB to 1e-8; SellerP constant "
+        f"{limits[sp.Rational(1, 2)]} (alpha = 1/2), {limits[sp.Rational(2, 3)]} (alpha = 2/3)"
     )
-    return ok, "limits at s = k (Pareto) and s = a/(1-a) (power)"
 
 
 @register(
@@ -320,4 +500,32 @@ def uniform_lambda_star():
             bud = a_ ** (kk - 1) * eb1 * es1 - a_**kk * eb2 * es2
             if abs(bud) > mp.mpf(10) ** -25:
                 return False, f"B(lambda*) = {mp.nstr(bud, 5)} at alpha = {al}"
-    return True, f"lambda* = {lam}, cutoff v0 = {sp.simplify(v0)}"
+    # datamech's root search: the same lambda*, B(lambda*) = 0, and SB <= FB, with
+    # FB = (1-a) a^{k-1} E[v^k] E[c^{-(k-1)}] = (1-a) a^{k-1} / ((k+1)(2-k)) for U[0,1]^2
+    from ..solvers.bilateral import budget_surplus, second_best
+
+    U01, _ = _laws()
+    found = []
+    for al in LOW_ALPHAS:
+        kk = 1 / (1 - al)
+        want = lam.subs(k, kk)
+        fb = (1 - al) * al ** (kk - 1) / ((kk + 1) * (2 - kk))
+        sb = second_best(U01, U01, _alpha_arg(al))
+        if not _close(sb.lambda_star, want, 1e-10):
+            return False, f"alpha = {al}: datamech lambda* = {sb.lambda_star}, sympy {want}"
+        if (
+            abs(sb.budget_surplus) > 1e-10
+            or abs(budget_surplus(U01, U01, float(want), _alpha_arg(al))) > 1e-10
+        ):
+            return False, f"alpha = {al}: datamech B(lambda*) = {sb.budget_surplus}"
+        if not (_close(sb.first_best, fb) and sb.gains_from_trade <= float(fb) + 1e-12):
+            return (
+                False,
+                f"alpha = {al}: datamech FB {sb.first_best}, SB {sb.gains_from_trade}; FB {fb}",
+            )
+        found.append(
+            f"alpha = {al}: {sb.lambda_star:.12g} (SB {sb.gains_from_trade:.10g} <= FB {fb})"
+        )
+    return True, (
+        f"lambda* = {lam}, cutoff v0 = {sp.simplify(v0)}; datamech's lambda*: " + "; ".join(found)
+    )

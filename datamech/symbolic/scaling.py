@@ -1,15 +1,21 @@
 """Symbolic checks for selling data with scaling-law values (seed 003, spec §5).
 
-Registered in family ``scaling`` (``datamech verify --family scaling``):
+Registered in family ``scaling`` (``datamech verify --family scaling``); each check derives
+its identity with sympy and compares it with datamech's numbers where datamech computes
+the quantity:
 
 * ``scaling.virtual_values``: sympy derives phi = v - (1-F)/f and the virtual cost
   c + F/f from each named family's CDF (S4) and compares them, at sample points, with
   :mod:`datamech.models.distributions`.
 * ``scaling.s1_single_buyer``: argmax_x r x^a - c x = (a r/c)^{1/(1-a)} with value
-  (1-a)(a/c)^{a/(1-a)} r^{1/(1-a)} (S1).
-* ``scaling.s3_cost_identity``: c (a/c)^{1/(1-a)} = a (a/c)^{a/(1-a)} (S3).
-* ``scaling.s5_uniform_moments``: E[(2v-1)_+^k] = 1/(2(k+1)), E[v^k] = 1/(k+1) (S5).
-* ``scaling.s17_mean_r``: E[r] = max_p p(1 - F(p)) for U[0,1], Exp(rate), Pareto(s) (S17).
+  (1-a)(a/c)^{a/(1-a)} r^{1/(1-a)} (S1), equal to datamech's offline production and
+  profit for one point-mass buyer.
+* ``scaling.s3_cost_identity``: c (a/c)^{1/(1-a)} = a (a/c)^{a/(1-a)} (S3), with datamech's
+  production cost c D*(r = 1).
+* ``scaling.s5_uniform_moments``: E[(2v-1)_+^k] = 1/(2(k+1)), E[v^k] = 1/(k+1) (S5), against
+  datamech's moments and its offline profit K_c E[r^k] for one U[0,1] buyer.
+* ``scaling.s17_mean_r``: E[r] = max_p p(1 - F(p)) for U[0,1], Exp(rate), Pareto(s) (S17),
+  against datamech's law of r and monopoly revenue.
 * ``scaling.s15_offline_payment``: the offline DSIC payment for U[0,1], alpha = 1/2, c = 1,
   its revenue identity and OFFL = 11/96 (S15).
 
@@ -26,6 +32,7 @@ True
 from __future__ import annotations
 
 import random
+from fractions import Fraction
 
 import sympy as sp
 
@@ -117,12 +124,37 @@ def virtual_values():
     )
 
 
+def _fraction(x) -> Fraction:
+    """A sympy Rational as a Fraction (datamech's exact numbers)."""
+    return Fraction(int(x.p), int(x.q))
+
+
+def _same(got, want, rel: float = 1e-12) -> bool:
+    """datamech's number equals sympy's: exactly for a Fraction, else to ``rel``."""
+    if isinstance(got, Fraction):
+        return sp.Rational(got.numerator, got.denominator) == sp.simplify(want)
+    want = float(want)
+    return abs(float(got) - want) <= rel * max(1.0, abs(want))
+
+
+def _point_mass(r):
+    """A buyer whose value is r for sure (its virtual value is r, so r_i = r)."""
+    from ..models.distributions import Discrete
+
+    return Discrete([_fraction(r)], [Fraction(1)])
+
+
 @register(
     "scaling.s1_single_buyer",
     FAMILY,
-    "S1: argmax_x r x^a - c x = (a r/c)^{1/(1-a)}, value (1-a)(a/c)^{a/(1-a)} r^{1/(1-a)}",
+    "S1: argmax_x r x^a - c x = (a r/c)^{1/(1-a)}, value (1-a)(a/c)^{a/(1-a)} r^{1/(1-a)}; "
+    "equal to datamech's OfflineMechanism production and expected profit for one point-mass "
+    "buyer (r, c) in {(3/2, 1/2), (2, 3)}, exactly at alpha = 1/2, 2/3, to 1e-12 at 1/3",
 )
 def s1_single_buyer():
+    from ..solvers.scaling.offline import OfflineMechanism
+
+    compared = []
     for a in ALPHAS:
         k = 1 / (1 - a)
         obj = r * x**a - c * x
@@ -132,9 +164,21 @@ def s1_single_buyer():
             return False, f"alpha={a}: critical points {crit}"
         if sp.simplify(sp.diff(obj, x, 2).subs(x, xstar)).is_negative is False:
             return False, f"alpha={a}: not a maximum"
-        val = sp.simplify(obj.subs(x, xstar) - (1 - a) * (a / c) ** (a * k) * r**k)
+        value = (1 - a) * (a / c) ** (a * k) * r**k
+        val = sp.simplify(obj.subs(x, xstar) - value)
         if val != 0:
             return False, f"alpha={a}: value residual {val}"
+        for rr, cc in ((sp.Rational(3, 2), sp.Rational(1, 2)), (sp.Integer(2), sp.Integer(3))):
+            m = OfflineMechanism([_point_mass(rr)], _fraction(a), _fraction(cc))
+            D, _ = m.allocate([_fraction(rr)])
+            profit = m.expected_profit().value
+            pt = {r: rr, c: cc}
+            if not (_same(D, xstar.subs(pt)) and _same(profit, value.subs(pt))):
+                return False, (
+                    f"alpha={a}, r={rr}, c={cc}: datamech D* = {D}, profit {profit}; "
+                    f"sympy {xstar.subs(pt)}, {value.subs(pt)}"
+                )
+            compared.append(f"{profit}" if isinstance(profit, Fraction) else f"{profit:.12g}")
     rng = random.Random(3)
     for _ in range(5):
         a, rr, cc = rng.uniform(0.05, 0.95), rng.uniform(0.1, 3), rng.uniform(0.1, 3)
@@ -145,53 +189,112 @@ def s1_single_buyer():
             return False, f"float alpha={a}"
         if any(rr * y**a - cc * y > val + 1e-12 for y in (xs * 0.9, xs * 1.1)):
             return False, f"float alpha={a}: not a maximum"
-    return True, "alpha in {1/2, 1/3, 2/3} exact and 5 random floats"
+    return True, (
+        "alpha in {1/2, 1/3, 2/3} exact and 5 random floats; datamech's single-buyer profits "
+        + ", ".join(compared)
+    )
 
 
-@register("scaling.s3_cost_identity", FAMILY, "S3: c (a/c)^{1/(1-a)} = a (a/c)^{a/(1-a)}")
+@register(
+    "scaling.s3_cost_identity",
+    FAMILY,
+    "S3: c (a/c)^{1/(1-a)} = a (a/c)^{a/(1-a)}; datamech's production cost c D*(r = 1) "
+    "equals it at c in {1/2, 3} (exact at alpha = 1/2, 2/3)",
+)
 def s3_cost_identity():
+    from ..solvers.scaling.offline import OfflineMechanism
+
     for a in ALPHAS:
         k = 1 / (1 - a)
-        if sp.simplify(c * (a / c) ** k - a * (a / c) ** (a * k)) != 0:
+        rhs = a * (a / c) ** (a * k)
+        if sp.simplify(c * (a / c) ** k - rhs) != 0:
             return False, f"alpha={a}"
-    return True, "alpha in {1/2, 1/3, 2/3}"
+        for cc in (sp.Rational(1, 2), sp.Integer(3)):
+            m = OfflineMechanism([_point_mass(sp.Integer(1))], _fraction(a), _fraction(cc))
+            cost = _fraction(cc) * m.production(1)
+            if not _same(cost, rhs.subs(c, cc)):
+                return (
+                    False,
+                    f"alpha={a}, c={cc}: datamech c D* = {cost}, a (a/c)^(a k) = {rhs.subs(c, cc)}",
+                )
+    return True, "alpha in {1/2, 1/3, 2/3}, symbolic c; datamech's c D*(1) at c = 1/2, 3"
 
 
 @register(
     "scaling.s5_uniform_moments",
     FAMILY,
-    "S5: v ~ U[0,1]: E[(2v-1)_+^k] = 1/(2(k+1)) and E[v^k] = 1/(k+1), k = 1/(1-alpha)",
+    "S5: v ~ U[0,1]: E[(2v-1)_+^k] = 1/(2(k+1)) and E[v^k] = 1/(k+1), k = 1/(1-alpha); "
+    "datamech's U[0,1] moments and its offline profit (1-a)(a/c)^{k-1} E[r^k] for one U[0,1] "
+    "buyer (c = 1, alpha in {1/2, 1/3, 2/3}) agree",
 )
 def s5_uniform_moments():
+    from ..models.distributions import Uniform
+    from ..solvers.scaling.offline import OfflineMechanism
+
     kk = sp.symbols("k", positive=True)
     lhs = sp.integrate((2 * v - 1) ** kk, (v, sp.Rational(1, 2), 1))
     if sp.simplify(lhs - 1 / (2 * (kk + 1))) != 0:
         return False, f"E[(2v-1)_+^k] = {lhs}"
-    if sp.simplify(sp.integrate(v**kk, (v, 0, 1)) - 1 / (kk + 1)) != 0:
+    ev = sp.integrate(v**kk, (v, 0, 1))
+    if sp.simplify(ev - 1 / (kk + 1)) != 0:
         return False, "E[v^k]"
-    return True, "for symbolic k > 0"
+    profits = []
+    for a in ALPHAS:
+        k = 1 / (1 - a)
+        if not _same(Uniform(0, 1).moment(float(k)), ev.subs(kk, k)):
+            return False, f"datamech E[v^{k}] = {Uniform(0, 1).moment(float(k))}"
+        want = (1 - a) * a ** (k - 1) * lhs.subs(kk, k)  # c = 1
+        est = OfflineMechanism([Uniform(0, 1)], _fraction(a), 1).expected_profit()
+        if abs(float(est.value) - float(want)) > 1e-10 + est.abserr:
+            return False, f"alpha={a}: datamech profit {est.value}, K E[r^k] = {want}"
+        profits.append(f"{want} = {float(est.value):.12g}")
+    return True, "for symbolic k > 0; one U[0,1] buyer's profit " + ", ".join(profits)
 
 
 @register(
     "scaling.s17_mean_r",
     FAMILY,
-    "S17: E[(phi(V))_+] = max_p p (1 - F(p)) for U[0,1], Exp(lambda), Pareto(s, 1) with s > 1",
+    "S17: E[(phi(V))_+] = max_p p (1 - F(p)) for U[0,1] (1/4), Exp(2) (1/(2e)) and "
+    "Pareto(5/2, 1) (1), both sides by sympy; equal to datamech's mean of the law of r and "
+    "its monopoly revenue",
 )
 def s17_mean_r():
-    # U[0,1]: both 1/4
-    lhs = sp.integrate(2 * v - 1, (v, sp.Rational(1, 2), 1))
-    if lhs != sp.Rational(1, 4):
-        return False, f"uniform E r = {lhs}"
-    # Exp(lambda): E[(v - 1/lambda)_+] = 1/(e lambda) = revenue at p = 1/lambda
-    lhs = sp.integrate((v - 1 / lam) * lam * sp.exp(-lam * v), (v, 1 / lam, sp.oo))
-    if sp.simplify(lhs - sp.exp(-1) / lam) != 0:
-        return False, f"exponential E r = {lhs}"
-    # Pareto(s) on [1, inf): phi = v(1-1/s) > 0, E r = (1-1/s) E v = 1 = max_p p^{1-s}
+    from ..models.distributions import Exponential, Pareto, Uniform
+
+    p = sp.symbols("p", positive=True)
     sv = sp.Rational(5, 2)
-    lhs = sp.integrate(v * (1 - 1 / sv) * sv * v ** (-sv - 1), (v, 1, sp.oo))
-    if sp.simplify(lhs - 1) != 0:
-        return False, f"pareto E r = {lhs}"
-    return True, "three families, exact"
+    lam2 = sp.Integer(2)
+    cases = [
+        # (law, E r by integration, revenue p (1 - F(p)), price range)
+        (Uniform(0, 1), sp.integrate(2 * v - 1, (v, sp.Rational(1, 2), 1)), p * (1 - p), (0, 1)),
+        (
+            Exponential(2.0),
+            sp.integrate((v - 1 / lam2) * lam2 * sp.exp(-lam2 * v), (v, 1 / lam2, sp.oo)),
+            p * sp.exp(-lam2 * p),
+            (0, sp.oo),
+        ),
+        (
+            Pareto(2.5),
+            sp.integrate(v * (1 - 1 / sv) * sv * v ** (-sv - 1), (v, 1, sp.oo)),
+            p * p ** (-sv),
+            (1, sp.oo),
+        ),
+    ]
+    found = []
+    for law, er, revenue, (lo, hi) in cases:
+        crit = [t for t in sp.solve(sp.diff(revenue, p), p) if t.is_real and lo <= t <= hi]
+        ends = [revenue.subs(p, lo), sp.limit(revenue, p, hi)]
+        best = sp.Max(*[revenue.subs(p, t) for t in crit], *ends)
+        if sp.simplify(er - best) != 0:
+            return False, f"{law.family}: E r = {er}, max revenue = {best}"
+        mean_r, monopoly = law.r_law().mean(), law.monopoly_revenue()
+        if not (_same(mean_r, er, 1e-10) and _same(monopoly, best, 1e-10)):
+            return (
+                False,
+                f"{law.family}: datamech E r = {mean_r}, monopoly revenue {monopoly}; sympy {er}",
+            )
+        found.append(f"{law.family} {sp.simplify(er)}")
+    return True, "both sides by sympy = datamech: " + ", ".join(found)
 
 
 @register(

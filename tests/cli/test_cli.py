@@ -129,6 +129,59 @@ def test_verify_json_and_human():
     assert res.returncode == 0 and res.stdout.startswith("PASS")
 
 
+PLANT_FAILING_CHECKS = """\
+import sys
+
+from datamech.cli import main
+from datamech.symbolic import register
+
+register("planted.false", "planted", "1 + 1 = 3")(lambda: (False, "1 + 1 - 3 = -1"))
+
+
+@register("planted.raises", "planted", "1/0 = 0")
+def _raises():
+    return 1 / 0 == 0
+
+
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_verify_exits_1_when_a_check_fails(tmp_path):
+    # a failing theorem check must fail CI: plant two broken checks next to a good one
+    script = tmp_path / "plant.py"
+    script.write_text(PLANT_FAILING_CHECKS)
+    names = ["planted.false", "chain.ave_budget_balance", "planted.raises"]
+    res = subprocess.run(
+        [sys.executable, str(script), "verify", *names], capture_output=True, text=True
+    )
+    assert res.returncode == 1, res.stderr
+    lines = res.stdout.splitlines()
+    assert "FAIL  planted.false: 1 + 1 = 3" in lines
+    assert any(line.startswith("PASS  chain.ave_budget_balance") for line in lines)
+    assert "FAIL  planted.raises: 1/0 = 0" in lines
+    assert lines[-1] == "1 passed, 2 failed"
+    res = subprocess.run(
+        [sys.executable, str(script), "verify", "--family", "planted", "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 1, res.stderr
+    d = json.loads(res.stdout)
+    assert (d["passed"], d["failed"]) == (0, 2)
+    assert {c["name"]: c["passed"] for c in d["checks"]} == {
+        "planted.false": False,
+        "planted.raises": False,
+    }
+    # the same script with only passing checks exits 0
+    res = subprocess.run(
+        [sys.executable, str(script), "verify", "chain.ave_budget_balance"],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 0, res.stderr
+
+
 def test_verify_unknown_name_is_a_user_error():
     res = run("verify", "chain.no_such_check")
     assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1

@@ -11,7 +11,7 @@ from fractions import Fraction
 import cvxpy as cp
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
@@ -429,6 +429,7 @@ def _law(kind, seed, shift):
     return Discrete(vals.tolist(), rng.dirichlet(np.ones(len(vals))).tolist())
 
 
+@example(kb="discrete", ks="exponential", seed=4162, alpha=0.4)  # B(0) < 0 < B(0+), below
 @settings(max_examples=12, deadline=None)
 @given(
     kb=laws,
@@ -451,6 +452,21 @@ def test_invariants(kb, ks, seed, alpha):
         assert r.gains_from_trade <= sb.gains_from_trade + tol
         if alpha < 1 and fb > 0:
             assert r.guarantee_holds
+
+
+def test_second_best_steps_up_until_the_budget_is_feasible():
+    """With an exponential seller and alpha = 0.4 (k = 5/3), E[phi^S D^{-k}] has a c^{-k}
+    tail that any lambda > 0 cuts off near c = ln(1/lambda)/rate, so B(lambda) returns to
+    B(0) only logarithmically: B(0) < 0 (about -0.004 here) while B is about +0.04 already
+    at lambda = 1e-16.  The root search ends next to lambda = 0, on the negative side,
+    and must step lambda up until B(lambda*) >= 0."""
+    b, s = Discrete([1.25, 1.5], [0.9, 0.1]), Exponential(1.4, low=1.04)
+    assert budget_surplus(b, s, 0.0, 0.4) < 0 < budget_surplus(b, s, 1e-16, 0.4)
+    sb = second_best(b, s, 0.4)
+    assert sb.status == "optimal" and sb.budget_at_zero < 0 < sb.lambda_star
+    assert sb.budget_surplus >= 0
+    assert budget_surplus(b, s, sb.lambda_star, 0.4) >= 0
+    assert sb.gains_from_trade <= first_best(b, s, 0.4).gains_from_trade + 1e-12
 
 
 @pytest.mark.slow

@@ -1,18 +1,32 @@
 """Chain equilibria: hand-derived rationals, the spec's regression numbers, and fast =
 reference = independent verifier on random instances."""
 
+import itertools
 from fractions import Fraction as F
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from datamech import ModelError
-from datamech.models.chain import create, paper_model
+from datamech.models.chain import ChainModel, create, paper_model
 from datamech.solvers.chain import TIE_RULES, solve_equilibrium
+from datamech.solvers.chain.core import WELFARE_RULES
 from datamech.solvers.chain.verify import verify_equilibrium
 from tests.chain_strategies import chain_models
+
+# Found by hypothesis (--hypothesis-seed=2): the reference solver's continuation welfare
+# left out the last buyer's value, so its welfare rules ranked player 1's tied prices the
+# wrong way round.  Values alternate 0, 1, 0, 1 along the chain; trades 1 and 2 pay
+# player 0, trade 3 pays half its price to player 2 and leaks the other half.
+WELFARE_TIE_CHAIN = ChainModel(
+    n=3,
+    values=[0, 1],
+    transition=[[0, 1], [1, 0]],
+    reallocation=[[1, 0, 0, 0], [1, 0, 0, 0], [0, 0, F(1, 2), 0]],
+    start=0,
+)
 
 
 # ---------------------------------------------------------------- hand-derived cases
@@ -61,6 +75,25 @@ def test_two_trades_ave_by_hand(method):
     assert res.expected_payment.tolist() == [0, F(5, 8), F(1, 4)]
     assert res.transfers_received.tolist() == [F(5, 8) + F(1, 8), F(1, 8), 0]
     assert res.social_welfare == F(3, 4)
+
+
+@pytest.mark.parametrize(
+    "rule, price, sw",
+    [("welfare_max", F(1, 2), F(3, 2)), ("welfare_min", F(1), F(1))],
+)
+@pytest.mark.parametrize("method", ["fast", "reference"])
+def test_welfare_rules_by_hand(rule, price, sw, method):
+    # Player 2 at value 0 faces v_3 = 1: price 1 earns 1/2 (price 0 earns 0), so
+    # s_2(0) = 1/2.  Player 1 earns nothing from any trade, so all its prices tie.  At
+    # v_1 = 1 it faces v_2 = 0, threshold 1/2: price 1/2 sells and player 2 resells to
+    # player 3 (continuation welfare v_2 + v_3 - leak = 0 + 1 - 1/2 = 1/2); price 1 does not
+    # sell (continuation welfare 0).  Player 0 prices 1 = s_1(1), accepted.  So the path
+    # 0, 1, 0, 1 has welfare 1 + 1/2 when player 1 prices 1/2, and 1 when it prices 1.
+    res = solve_equilibrium(WELFARE_TIE_CHAIN, method=method, tie_break=rule, exact=True)
+    assert res.thresholds[2].tolist() == [F(1, 2), 1]
+    assert res.prices[1][1] == price
+    assert res.prices[0][0] == 1
+    assert res.social_welfare == sw
 
 
 def test_negative_thresholds_mean_price_zero():
@@ -116,6 +149,8 @@ def test_default_tolerance_settles_float_ties_like_exact():
 
 
 # ---------------------------------------------------------------- independent agreement
+@example(WELFARE_TIE_CHAIN, "welfare_max")
+@example(WELFARE_TIE_CHAIN, "welfare_min")
 @given(chain_models(), st.sampled_from(TIE_RULES))
 def test_fast_equals_reference_exactly(model, rule):
     fast = solve_equilibrium(model, method="fast", tie_break=rule, exact=True)
@@ -135,6 +170,62 @@ def test_equilibrium_passes_independent_verifier(model, rule):
     # the enumeration verifier agrees on the best responses
     enum = verify_equilibrium(model, eq.thresholds, eq.prices, exact=True, method="enumerate")
     assert enum.best_gain.tolist() == check.best_gain.tolist()
+
+
+def gain_and_welfare_by_paths(model, eq, i, k, price):
+    """Player i's gain (Eq. 8) and the continuation welfare when, at v_i = w_k, it posts
+    ``price`` and players i+1.. follow ``eq``: a sum over every path of later values.
+
+    The continuation welfare is the value of each later buyer who buys, minus the part of
+    each later price that leaves the chain (1 - sum_j t_mj).
+    """
+    n, L = model.n, model.L
+    d = model.exact()
+    W, T = d["values"], d["reallocation"]
+    Q = [model.Q(m, exact=True) for m in range(1, n + 1)]
+    gain, welfare = W[k], F(0)
+    for path in itertools.product(range(L), repeat=n - i):
+        ks = (k, *path)  # ks[m - i]: grid index of player m
+        prob = F(1)
+        for m in range(i + 1, n + 1):
+            prob *= Q[m - 1][ks[m - i - 1], ks[m - i]]
+        if prob == 0:
+            continue
+        posted = price
+        for m in range(i + 1, n + 1):  # trade m: player m-1 posts `posted` to player m
+            if eq.thresholds[m][ks[m - i]] < posted:
+                break
+            gain += prob * T[m - 1, i] * posted
+            welfare += prob * (W[ks[m - i]] - (1 - sum(T[m - 1])) * posted)
+            if m < n:
+                posted = eq.prices[m][ks[m - i]]
+    return gain, welfare
+
+
+@example(WELFARE_TIE_CHAIN, "welfare_max", "reference")
+@example(WELFARE_TIE_CHAIN, "welfare_min", "reference")
+@given(
+    chain_models(max_n=3, max_L=4, tie_prone=True),
+    st.sampled_from(WELFARE_RULES),
+    st.sampled_from(["fast", "reference"]),
+)
+def test_welfare_rules_pick_the_extreme_continuation_welfare(model, rule, method):
+    # every seller's price maximizes its gain, and among the maximizers it has the
+    # largest (welfare_max) or smallest (welfare_min) continuation welfare, both
+    # enumerated over paths against the later players' strategies
+    eq = solve_equilibrium(model, method=method, tie_break=rule, exact=True)
+    pick = max if rule == "welfare_max" else min
+    for i in range(model.n):
+        cands = sorted({thr for thr in eq.thresholds[i + 1] if thr >= 0})
+        if not cands:
+            continue
+        for k in range(model.L):
+            evals = {c: gain_and_welfare_by_paths(model, eq, i, k, c) for c in cands}
+            best = max(g for g, _ in evals.values())
+            tied = [w for g, w in evals.values() if g == best]
+            gain, welfare = evals[eq.prices[i][k]]
+            assert gain == best == eq.thresholds[i][k]
+            assert welfare == pick(tied), (i, k)
 
 
 @given(chain_models(max_n=3, max_L=4))

@@ -25,25 +25,51 @@ def test_simplex_grid_and_size():
     assert grid_size(5, 4) == 1 * 5 * 15 * 35 * 70 == 183_750  # issue 3: "under 200,000"
 
 
+def grid_welfares(model, m, tie_break):
+    """(exact welfare, matrix) of every budget-balanced grid matrix of step 1/m, each
+    solved on its own by the unbatched path, in enumeration order (rows in lexicographic
+    order, the last trade's row varying fastest)."""
+    n = model.n
+    rows = [simplex_grid(i, m) for i in range(1, n + 1)]
+    out = []
+    for choice in itertools.product(*rows):
+        t = np.full((n, n + 1), F(0), dtype=object)
+        for i, row in enumerate(choice, start=1):
+            t[i - 1, :i] = [F(int(x), m) for x in row]
+        eq = solve_equilibrium(
+            model.with_mechanism("matrix", matrix=t), exact=True, tie_break=tie_break
+        )
+        out.append((eq.social_welfare, t))
+    return out
+
+
 def test_enumeration_equals_one_by_one_solves():
     model = paper_model(4, 3)
     res = optimize_reallocation(model, method="enumerate", m=3, tie_break="low")
-    # independent: every grid matrix solved on its own by the unbatched path
-    rows = [simplex_grid(i, 3) for i in range(1, 4)]
-    best = None
-    for choice in itertools.product(*rows):
-        t = np.zeros((3, 4), dtype=object)
-        for i, row in enumerate(choice, start=1):
-            t[i - 1, :i] = [F(int(x), 3) for x in row]
-        t[t == 0] = F(0)
-        eq = solve_equilibrium(
-            model.with_mechanism("matrix", matrix=t), exact=True, tie_break="low"
-        )
-        if best is None or eq.social_welfare > best[0]:
-            best = (eq.social_welfare, t)
+    welfares = grid_welfares(model, 3, "low")
+    best = max(w for w, _ in welfares)
+    first = next(t for w, t in welfares if w == best)
     assert res.evaluations == 40 and res.certified
-    assert res.social_welfare == pytest.approx(float(best[0]), abs=1e-12)
-    assert np.array_equal(res.matrix, best[1])
+    assert res.social_welfare == pytest.approx(float(best), abs=1e-12)
+    assert np.array_equal(res.matrix, first)
+
+
+@pytest.fixture(scope="module")
+def model4_optima():
+    """The optimal grid matrices (step 1/3) of paper Model 4 at n = 3, enumeration order."""
+    welfares = grid_welfares(paper_model(4, 3), 3, "first")
+    best = max(w for w, _ in welfares)
+    return [t for w, t in welfares if w == best]
+
+
+@pytest.mark.parametrize("batch", [1, 2, 7, 2000])
+def test_enumeration_result_does_not_depend_on_the_batch_size(batch, model4_optima):
+    # the optimum ties (several grid matrices reach it); every batch size must return the
+    # first of them in enumeration order, as a single batch does
+    assert len(model4_optima) > 1
+    res = optimize_reallocation(paper_model(4, 3), method="enumerate", m=3, batch=batch)
+    assert res.certified and res.evaluations == 40
+    assert np.array_equal(res.matrix, model4_optima[0])
 
 
 def test_enumeration_objectives_and_workers():

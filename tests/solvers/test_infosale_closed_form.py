@@ -256,6 +256,24 @@ def test_structure_five_regions_and_three_regions():
     )
 
 
+@pytest.mark.parametrize(
+    "rule, threshold",
+    [
+        # Exp(1), mu = 1/2, alpha = 1/2: v* = ln 2 < 1.5, so T(1.5) = S^{-1}(s(1.5)/alpha)
+        ("revenue", 2.0),  # phi(v) = v - 1: phi^{-1}(0.5/0.5) = 1 + 1 = 2
+        ("welfare", 3.0),  # s(v) = v: 1.5/0.5 = 3
+    ],
+)
+def test_accuracy_boundary_recommends_the_right_action(rule, threshold):
+    # E4: at v_j = T(v_i) exactly, buyer i is recommended the correct action
+    M = mech(0.5, rule)
+    assert M.threshold(1.5) == threshold
+    assert M.accuracy(0, 1.5, threshold) == 1.0
+    assert M.accuracy(1, threshold, 1.5) == 1.0
+    assert M.profile(1.5, threshold) == "rr"  # buyer 2's threshold T(T(1.5)) is larger
+    assert M.accuracy(0, 1.5, threshold + 1e-9) == 0.0
+
+
 def test_uniform_has_no_ww_region():
     U = Uniform(0.0, 1.0)
     M = mech(0.5, "revenue", F=U)

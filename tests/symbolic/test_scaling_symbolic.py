@@ -34,3 +34,69 @@ def test_registered():
 def test_check_passes(name):
     (res,) = run_checks([name])
     assert res.passed, res.detail
+
+
+@pytest.mark.parametrize(
+    "module, function, name",
+    [
+        ("datamech.solvers.scaling.instances", "thm32_greedy", "scaling.s6_thm32"),
+        ("datamech.solvers.scaling.instances", "thm32_onl", "scaling.s6_thm32"),
+        ("datamech.solvers.scaling.instances", "lim_onl_In", "scaling.s9_limit_integral"),
+        ("datamech.solvers.scaling.instances", "lim_ratio_In", "scaling.s9_limit_integral"),
+        (
+            "datamech.solvers.scaling.instances",
+            "thm32_two_stage_ratio",
+            "scaling.s18_two_stage_thm32",
+        ),
+    ],
+)
+def test_a_wrong_closed_form_is_caught(monkeypatch, module, function, name):
+    import importlib
+
+    mod = importlib.import_module(module)
+    real = getattr(mod, function)
+    monkeypatch.setattr(mod, function, lambda *args: real(*args) * 1.001)
+    (res,) = run_checks([name])
+    assert not res.passed, res.detail
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["scaling.s1_single_buyer", "scaling.s5_uniform_moments", "scaling.s7_thm33"],
+)
+def test_a_wrong_offline_profit_is_caught(monkeypatch, name):
+    """The checks read datamech's offline profit (Theorem 2.2); a 0.1% error must fail them."""
+    import dataclasses
+
+    from datamech.solvers.scaling.offline import OfflineMechanism
+
+    real = OfflineMechanism.expected_profit
+
+    def wrong(self, *args, **kwargs):
+        est = real(self, *args, **kwargs)
+        return dataclasses.replace(est, value=est.value * 1.001)
+
+    monkeypatch.setattr(OfflineMechanism, "expected_profit", wrong)
+    (res,) = run_checks([name])
+    assert not res.passed, res.detail
+
+
+def test_a_wrong_production_or_delta_is_caught(monkeypatch):
+    from datamech.solvers.scaling.offline import OfflineMechanism
+    from datamech.solvers.scaling.online import OnlineMechanism
+
+    real = OfflineMechanism.production
+    monkeypatch.setattr(OfflineMechanism, "production", lambda self, s: real(self, s) * 1.001)
+    assert not any(
+        r.passed for r in run_checks(["scaling.s1_single_buyer", "scaling.s3_cost_identity"])
+    )
+    monkeypatch.undo()
+    real_init = OnlineMechanism.__init__
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        self.delta = self.delta * 1.001
+
+    monkeypatch.setattr(OnlineMechanism, "__init__", init)
+    (res,) = run_checks(["scaling.s11_delta"])
+    assert not res.passed, res.detail

@@ -64,7 +64,8 @@ def _expected_utility(i, k, c, W, Qs, T, u, M, r, ar, n):
     for j in range(i + 1, n):  # trades j+1 = i+2..n
         future = future + np.sum(s * T[j, i] * r[j])  # line 15, term j
         welfare = welfare - (1 - T[j].sum()) * np.sum(s * r[j])
-        if j + 1 < n:
-            s = s @ M[j + 1]  # lines 6-9: s(j+1, .)
-            welfare = welfare + np.sum(s * W)
+        # lines 6-9: s(j+1, .).  The printed loop stops at s(n-1, .), enough for the
+        # transfers; the welfare also needs s(n, .), the last buyer's value.
+        s = s @ M[j + 1]
+        welfare = welfare + np.sum(s * W)
     return one_shot + future, welfare

@@ -113,16 +113,23 @@ def fmt(x: Any) -> str:
     return repr(x)
 
 
-def _describe(x: Any) -> str:
+def describe_value(x: Any) -> str:
+    """What a model-file value is, for messages: ``a list``, ``a table``, ``'abc'``, ``0.5``.
+
+    >>> describe_value([1]), describe_value({"a": 1}), describe_value(True), describe_value(0.5)
+    ('a list', 'a table', 'the boolean true', '0.5')
+    """
+    from collections.abc import Mapping
+
     if isinstance(x, (list, tuple)):
         return "a list"
-    if isinstance(x, dict):
+    if isinstance(x, Mapping):
         return "a table"
     if isinstance(x, (bool, np.bool_)):
         return f"the boolean {str(bool(x)).lower()}"
     if isinstance(x, str):
         return repr(x)
-    return fmt(x) if isinstance(x, (int, float, np.number, Fraction)) else repr(x)
+    return fmt(x) if isinstance(x, (int, float, np.number, Fraction)) else type(x).__name__
 
 
 def read_number(
@@ -166,7 +173,7 @@ def read_number(
     if isinstance(x, (bool, np.bool_)) or not isinstance(
         x, (int, float, str, Fraction, np.integer, np.floating)
     ):
-        raise ModelError(field, f"must be a number, got {_describe(x)}")
+        raise ModelError(field, f"must be a number, got {describe_value(x)}")
     if isinstance(x, str):
         text = x.strip()
         if text.lower() in ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"):
@@ -212,7 +219,7 @@ def read_int(x: Any, field: str, *, low: int | None = None, high: int | None = N
     datamech.errors.ModelError: model.n: must be <= 1000000, got 1000000000
     """
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
-        raise ModelError(field, f"must be an integer, got {_describe(x)}")
+        raise ModelError(field, f"must be an integer, got {describe_value(x)}")
     if isinstance(x, (float, np.floating)):
         if not math.isfinite(float(x)) or not float(x).is_integer():
             raise ModelError(field, f"must be an integer, got {fmt(x)}")
@@ -262,8 +269,10 @@ def read_array(
         raw = a
     else:
         if isinstance(a, (str, bytes, dict)) or not isinstance(a, (list, tuple, np.ndarray)):
-            raise ModelError(field, f"must be a list of numbers, got {_describe(a)}")
-        raw = _nested(a, field)
+            raise ModelError(field, f"must be a list of numbers, got {describe_value(a)}")
+        raw = _plain_floats(a) if exact is not True else None
+        if raw is None:
+            raw = _nested(a, field)
     if ndim is not None and raw.ndim != ndim:
         want = "a list" if ndim == 1 else f"a {ndim}-level nested list"
         raise ModelError(field, f"must be {want} of numbers (got {raw.ndim} levels)")
@@ -277,8 +286,14 @@ def read_array(
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             raise ModelError(_entry(field, idx), f"must be a finite number, got {fmt(arr[idx])}")
         if low is not None or high is not None:
-            for idx, v in np.ndenumerate(arr):
-                read_number(float(v), _entry(field, idx), **kw)
+            bad = np.zeros(arr.shape, dtype=bool)
+            if low is not None:
+                bad |= (arr < float(low)) | ((arr == float(low)) if low_open else False)
+            if high is not None:
+                bad |= (arr > float(high)) | ((arr == float(high)) if high_open else False)
+            if bad.any():
+                idx = tuple(int(i) for i in np.argwhere(bad)[0])
+                read_number(float(arr[idx]), _entry(field, idx), **kw)  # raises, naming it
         if exact:
             return exact_array(arr)
         return arr
@@ -296,6 +311,24 @@ def read_array(
         return np.array([float(v) for v in values.flat], dtype=float).reshape(raw.shape)
     except OverflowError:
         raise ModelError(field, "has an entry too large for a float") from None
+
+
+def _plain_floats(a: Any) -> np.ndarray | None:
+    """A flat list of plain floats and ints (at least one float) as a float array, else None.
+
+    The common case (a long list of decimals) then skips the per-entry reader; anything
+    else (strings, booleans, nesting, all-integer lists, which are exact) takes the
+    checked path.
+    """
+    if not isinstance(a, list) or not a:
+        return None
+    types = {type(x) for x in a}
+    if float not in types or not types <= {float, int}:
+        return None
+    try:
+        return np.array(a, dtype=float)
+    except OverflowError:  # an integer beyond the float range: the checked path names it
+        return None
 
 
 def _entry(field: str, idx: tuple[int, ...]) -> str:

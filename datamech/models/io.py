@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
+from ..numeric import describe_value
 
 _READERS: dict[str, Callable[[dict[str, Any]], Any]] = {}
 _WRITERS: dict[type, tuple[str, Callable[[Any], dict[str, Any]]]] = {}
@@ -64,7 +65,7 @@ def check_keys(
     datamech.errors.ModelError: buyers[0].valuation: missing required keys family, qbar
     """
     if not isinstance(table, Mapping):
-        raise ModelError(where, f"must be a table, got {_kind_of_value(table)}")
+        raise ModelError(where, f"must be a table, got {describe_value(table)}")
     allowed = set(allowed)
     unknown = sorted(map(str, set(table) - allowed))
     if unknown:
@@ -79,18 +80,6 @@ def check_keys(
         raise ModelError(where or "file", f"missing required keys {', '.join(missing)}")
 
 
-def _kind_of_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, (int, float)):
-        return f"the number {value!r}"
-    return type(value).__name__
-
-
 def check_name(value: Any, field: str, *, required: bool = True) -> str:
     """A model-file name (a string); anything else raises ``ModelError`` naming ``field``.
 
@@ -102,7 +91,7 @@ def check_name(value: Any, field: str, *, required: bool = True) -> str:
     datamech.errors.ModelError: model.kind: must be a string, got a list
     """
     if not isinstance(value, str):
-        raise ModelError(field, f"must be a string, got {_kind_of_value(value)}")
+        raise ModelError(field, f"must be a string, got {describe_value(value)}")
     if required and not value.strip():
         raise ModelError(field, "must not be empty")
     return value
@@ -116,7 +105,7 @@ def check_choice(value: Any, field: str, choices: Iterable[str]) -> str:
     >>> check_choice({"a": 1}, "buyer.family", ["uniform", "exponential"])
     Traceback (most recent call last):
     ...
-    datamech.errors.ModelError: buyer.family: must be a string, got dict
+    datamech.errors.ModelError: buyer.family: must be a string, got a table
     >>> check_choice("unifrom", "buyer.family", ["uniform", "exponential"])
     Traceback (most recent call last):
     ...
@@ -124,7 +113,7 @@ def check_choice(value: Any, field: str, choices: Iterable[str]) -> str:
     """
     choices = list(choices)
     if not isinstance(value, str):
-        raise ModelError(field, f"must be a string, got {_kind_of_value(value)}")
+        raise ModelError(field, f"must be a string, got {describe_value(value)}")
     if value not in choices:
         raise ModelError(field, f"unknown value {value!r} (allowed: {', '.join(choices)})")
     return value
@@ -145,7 +134,7 @@ def from_dict(data: Mapping[str, Any]):
     if not isinstance(data, Mapping) or "model" not in data:
         raise ModelError("model", "the file needs a [model] table with a 'kind'")
     if not isinstance(data["model"], Mapping):
-        raise ModelError("model", f"must be a table, got {_kind_of_value(data['model'])}")
+        raise ModelError("model", f"must be a table, got {describe_value(data['model'])}")
     kind = data["model"].get("kind")
     if kind is None:
         raise ModelError("model.kind", "is required")
@@ -154,7 +143,7 @@ def from_dict(data: Mapping[str, Any]):
     if kind not in _READERS:
         raise ModelError("model.kind", f"unknown kind {kind!r} (known: {', '.join(known_kinds())})")
     if "solver" in data and not isinstance(data["solver"], Mapping):
-        raise ModelError("solver", f"must be a table, got {_kind_of_value(data['solver'])}")
+        raise ModelError("solver", f"must be a table, got {describe_value(data['solver'])}")
     return _READERS[kind](dict(data))
 
 

@@ -98,13 +98,21 @@ def fmt(x: Any) -> str:
 
     >>> fmt(np.float64(0.9)), fmt(Fraction(1, 3)), fmt(np.int64(3)), fmt(2.0), fmt(1e-12)
     ('0.9', '1/3', '3', '2', '1e-12')
+    >>> fmt(10**20), fmt(int(1e308))
+    ('1e+20', '1e+308')
     """
     if isinstance(x, Fraction):
         return str(x)
     if isinstance(x, (bool, np.bool_)):
         return str(bool(x)).lower()
     if isinstance(x, (int, np.integer)):
-        return str(int(x))
+        v = int(x)
+        if abs(v) < 10**16:
+            return str(v)
+        try:
+            return f"{float(v):.6g}"
+        except OverflowError:
+            return "-1e309 or less" if v < 0 else "1e309 or more"
     if isinstance(x, (float, np.floating)):
         v = float(x)
         if v.is_integer() and abs(v) < 1e16:
@@ -225,9 +233,9 @@ def read_int(x: Any, field: str, *, low: int | None = None, high: int | None = N
             raise ModelError(field, f"must be an integer, got {fmt(x)}")
     v = int(x)
     if low is not None and v < low:
-        raise ModelError(field, f"must be >= {low}, got {v}")
+        raise ModelError(field, f"must be >= {fmt(low)}, got {fmt(v)}")
     if high is not None and v > high:
-        raise ModelError(field, f"must be <= {high}, got {v}")
+        raise ModelError(field, f"must be <= {fmt(high)}, got {fmt(v)}")
     return v
 
 

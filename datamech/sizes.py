@@ -143,8 +143,8 @@ def check_count(field: str, count: float, limit: float, what: str, *, hint: str 
     >>> check_count("buyers", 2000, 500, "the online DP over 2000 buyers")
     Traceback (most recent call last):
     ...
-    datamech.errors.ModelError: buyers: the online DP over 2000 buyers is over the limit of 500
+    datamech.errors.ModelError: buyers: the online DP over 2000 buyers: over the limit of 500
     """
     if count > limit or count != count:
-        message = f"{what} is over the limit of {limit:,.0f}"
+        message = f"{what}: over the limit of {limit:,.0f}"
         raise ModelError(field, message + (f"; {hint}" if hint else ""))

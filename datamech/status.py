@@ -108,6 +108,7 @@ def from_highs(model_status: str) -> Status:
         "infeasible": Status.INFEASIBLE,
         "unbounded": Status.UNBOUNDED,
         "unboundedorinfeasible": Status.INFEASIBLE,
+        "primalinfeasibleorunbounded": Status.INFEASIBLE,
         "timelimit": Status.TIME_LIMIT,
         "timelimitreached": Status.TIME_LIMIT,
         "iterationlimit": Status.ITERATION_LIMIT,

@@ -7,12 +7,23 @@ subprocess).  ``--tracemalloc`` adds the Python-heap peak, measured in a second 
 because tracing slows allocation-heavy code several-fold.
 Target (issue 6): m = 160 in under 10 s and under 4 GB.
 
+The first table also shows the LP's nonzeros and the peak resident memory per nonzero
+above the interpreter's baseline, the constant the size guard uses
+(``datamech.solvers.infosale.estimate.BYTES_PER_NONZERO``).
+
 A second table times sweeps with the persistent LP (:class:`InfoSaleLP`): a prior sweep
 and a revenue/welfare-mix sweep, each re-solve against a fresh ``solve_lp`` of the same
 data (``|diff|`` is the largest value difference; the target is 1e-9).
 
+``--convergence`` prints the grid-error table of docs/infosale.md instead: the error of
+revenue and welfare against the closed forms of spec §4.3 (Example 3, Exp(1), mu = 1/2)
+for m cells per buyer under both grid schemes, computed with the greedy (equal to the
+full LP to 1e-15; checked with the LP up to m = 80), with the observed order
+log2(err(m/2)/err(m)).
+
     python benchmarks/infosale.py [--cells 40 80 160] [--backends highspy cvxpy]
                                   [--sweep-cells 40 80 160] [--no-sweep]
+    python benchmarks/infosale.py --convergence [--alpha 0.5] [--cells 10 20 ... 640]
 """
 
 from __future__ import annotations
@@ -25,9 +36,11 @@ import sys
 CHILD = r"""
 import json, resource, sys, time, tracemalloc
 from datamech.models.infosale import create
-from datamech.solvers.infosale import solve_lp, solve_greedy
+from datamech.solvers.infosale import build_lp, solve_lp, solve_greedy
 m, backend, trace = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
 model = create("competition", alpha=0.5, cells=m)
+base_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+nnz = build_lp(model).A.nnz
 t0 = time.perf_counter()
 res = solve_lp(model, backend=backend)
 seconds = time.perf_counter() - t0
@@ -39,6 +52,7 @@ if trace:
     peak = tracemalloc.get_traced_memory()[1]
 check = solve_greedy(model).value
 print(json.dumps({"seconds": seconds, "py_peak_mb": peak / 2**20, "rss_mb": rss_kb / 1024,
+                  "bytes_per_nnz": (rss_kb - base_kb) * 1024 / nnz, "nnz": nnz,
                   "value": res.value, "gap_vs_greedy": abs(res.value - check), "status": res.status}))
 """
 
@@ -48,7 +62,7 @@ import numpy as np
 from datamech.models.infosale import Objective, create
 from datamech.solvers.infosale import InfoSaleLP, solve_lp
 m, backend = int(sys.argv[1]), sys.argv[2]
-base = create("competition", alpha=0.5, cells=m)
+base = create("competition", alpha=0.5, cells=m, scheme="left")  # one grid for every mix
 priors = [0.52, 0.55, 0.6, 0.65, 0.7]
 mixes = [(0.8, 0.2), (0.6, 0.4), (0.4, 0.6), (0.2, 0.8), (0.0, 1.0)]
 d1, d2 = "KroneckerDelta(a1, theta)", "KroneckerDelta(a2, theta)"
@@ -103,15 +117,60 @@ def sweep_table(cells: list[int], backends: list[str]) -> None:
             sys.stdout.flush()
 
 
+def convergence_table(cells: list[int], alpha: float) -> None:
+    """Grid error of revenue and welfare against the closed forms, both schemes."""
+    import math
+
+    from datamech.models.infosale import create
+    from datamech.solvers.infosale import exponential_closed_forms, solve_greedy, solve_lp
+
+    cf = exponential_closed_forms(alpha)
+    exact = {"revenue": cf["R"], "welfare": cf["W_2"]}
+    cols = [(obj, scheme) for obj in ("revenue", "welfare") for scheme in ("left", "condmean")]
+    print(f"Example 3, alpha = {alpha:g}, Exp(1), mu = 1/2: value - closed form (order)")
+    print(f"closed forms: revenue R = {exact['revenue']:.9f}, welfare W_2 = {exact['welfare']:.9f}")
+    header = f"{'m':>5} " + " ".join(f"{o + ' ' + s:>22}" for o, s in cols)
+    print(header)
+    print("-" * len(header))
+    last: dict = {}
+    for m in cells:
+        row = [f"{m:>5}"]
+        for obj, scheme in cols:
+            model = create("competition", alpha=alpha, cells=m, objective=obj, scheme=scheme)
+            err = solve_greedy(model).value - exact[obj]
+            if m <= 80:  # the full LP gives the same value
+                assert abs(solve_lp(model).value - exact[obj] - err) < 1e-9
+            prev = last.get((obj, scheme))
+            order = (
+                f"({math.log2(abs(prev[1] / err)) / math.log2(m / prev[0]):4.2f})"
+                if prev
+                else " " * 6
+            )
+            row.append(f"{err:>+15.2e} {order}")
+            last[(obj, scheme)] = (m, err)
+        print(" ".join(row))
+        sys.stdout.flush()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cells", type=int, nargs="+", default=[40, 80, 160])
+    ap.add_argument("--cells", type=int, nargs="+", default=None)
+    ap.add_argument("--convergence", action="store_true", help="the grid-error table instead")
+    ap.add_argument("--alpha", type=float, default=0.5, help="Example 3's alpha (--convergence)")
     ap.add_argument("--backends", nargs="+", default=["highspy", "cvxpy"])
     ap.add_argument("--tracemalloc", action="store_true", help="also measure the Python-heap peak")
     ap.add_argument("--sweep-cells", type=int, nargs="+", default=None, help="default: --cells")
     ap.add_argument("--no-sweep", action="store_true", help="skip the persistent-LP table")
     args = ap.parse_args()
-    header = f"{'m':>5} {'backend':>8} {'sigma vars':>11} {'time [s]':>9} {'py peak [MB]':>13} {'max RSS [MB]':>13} {'revenue':>10} {'|LP-greedy|':>12}"
+    if args.convergence:
+        convergence_table(args.cells or [10, 20, 40, 80, 160, 320, 640], args.alpha)
+        return
+    args.cells = args.cells or [40, 80, 160]
+    header = (
+        f"{'m':>5} {'backend':>8} {'sigma vars':>11} {'nonzeros':>10} {'time [s]':>9} "
+        f"{'py peak [MB]':>13} {'max RSS [MB]':>13} {'B/nnz':>6} {'revenue':>10} "
+        f"{'|LP-greedy|':>12}"
+    )
     print(header)
     print("-" * len(header))
     for m in args.cells:
@@ -126,8 +185,9 @@ def main() -> None:
                 continue
             d = json.loads(out.stdout.strip().splitlines()[-1])
             print(
-                f"{m:>5} {backend:>8} {8 * m * m:>11} {d['seconds']:>9.2f} {d['py_peak_mb']:>13.1f} "
-                f"{d['rss_mb']:>13.1f} {d['value']:>10.6f} {d['gap_vs_greedy']:>12.1e}"
+                f"{m:>5} {backend:>8} {8 * m * m:>11} {d['nnz']:>10} {d['seconds']:>9.2f} "
+                f"{d['py_peak_mb']:>13.1f} {d['rss_mb']:>13.1f} {d['bytes_per_nnz']:>6.0f} "
+                f"{d['value']:>10.6f} {d['gap_vs_greedy']:>12.1e}"
             )
             sys.stdout.flush()
     if not args.no_sweep:

@@ -58,7 +58,7 @@ def test_solve_closed_form_and_human_output(tmp_path):
         (("prior = [0.5, 0.5]", "prior = [0.5, 0.7]"), "prior"),
         (("alpha = 0.5", "alpha = 0.5\ncolour = 1"), "game.colour"),
         (("cells = 40", "cells = 0"), "grid.cells"),
-        (('objective = "revenue"', 'objective = "variance"'), "objective.kind"),
+        (('objective = "revenue"', 'objective = "variance"'), "model.objective"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path, change, fragment):
@@ -84,3 +84,41 @@ def test_infeasible_exits_2(tmp_path):
     assert res.returncode == 2
     assert "infeasible" in res.stderr and "participation" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_json_carries_the_contract_keys():
+    from datamech.results import CONTRACT_KEYS
+
+    res = run("solve", f"{EX}/infosale_table_welfare.toml", "--method", "lp", "--json")
+    assert res.returncode == 0, res.stderr
+    d = json.loads(res.stdout)
+    assert list(d)[: len(CONTRACT_KEYS)] == list(CONTRACT_KEYS)
+    assert d["objective"] == d["value"] and d["objective_name"] == "welfare"
+    assert (d["backend"], d["solver"], d["status"]) == ("highspy", "HiGHS", "optimal")
+
+
+def test_out_writes_the_region_plots(tmp_path):
+    res = run(
+        "solve", f"{EX}/infosale_competition.toml", "--method", "greedy", "--out", str(tmp_path)
+    )
+    assert res.returncode == 0, res.stderr
+    for name in ("result.json", "result.csv", "result.png", "result.pdf"):
+        assert (tmp_path / name).stat().st_size > 100, name
+    assert (tmp_path / "result_interim.png").exists()
+
+
+def test_options_command_and_a_misplaced_option():
+    res = run("options", "infosale")
+    assert res.returncode == 0
+    for word in (
+        "lp (default)",
+        "reduced",
+        "greedy",
+        "closed-form",
+        "backend",
+        "solver",
+        "monotone",
+    ):
+        assert word in res.stdout
+    res = run("solve", f"{EX}/infosale_competition.toml", "-o", "monotone=true")
+    assert res.returncode == 2 and "solver.monotone" in res.stderr

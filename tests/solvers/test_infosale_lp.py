@@ -246,7 +246,7 @@ def test_revenue_without_obedience_is_below_virtual_surplus():
 
 def test_first_best_payments_match_closed_form():
     # first best (welfare, no obedience): pi~(0) = -alpha < K, participation binds inside
-    m = model(2 / 3, 200, objective="welfare", obedience=False)
+    m = model(2 / 3, 200, objective="welfare", obedience=False, scheme="left")
     g = solve_greedy(m)
     cf = ClosedFormMechanism(2 / 3, [0.5, 0.5], EXP1, "first-best")
     assert cf.participation_shift() < -0.01

@@ -6,8 +6,10 @@
 * :func:`solve_reduced` / :func:`solve_greedy`: the n = 2 Example 3 reduction (§3.3).
 * :class:`ClosedFormMechanism` / :func:`solve_closed_form`: Props 4-8 (§2, §3.4) and
   :func:`exponential_closed_forms` (§4.1 item 9).
-* :func:`plot_regions`: the (v_1, v_2) maps of Figs 4-1 to 4-3 (PNG/PDF files).
-* :func:`solve_model`: the ``datamech.solve`` entry point.
+* :func:`plot_regions`: the (v_1, v_2) maps of Figs 4-1 to 4-3 (PNG/PDF files);
+  every result also has ``plot()`` and ``save_plots()``.
+* :func:`solve_model`: the ``datamech.solve`` entry point; :data:`OPTIONS` its options
+  (``datamech options infosale``).
 
 Examples
 --------
@@ -16,9 +18,14 @@ Examples
 >>> lp, cf = solve_model(m), solve_model(m, method="closed-form")
 >>> abs(lp.revenue - cf.revenue) < 5e-3
 True
+>>> lp.status, cf.status
+(<Status.OPTIMAL: 'optimal'>, <Status.EVALUATED: 'evaluated'>)
 """
 
-from ...errors import ModelError
+import contextlib
+
+from ...models.infosale import BACKENDS, OPTIONS, InfoSaleModel
+from ...sizes import memory_limit
 from .closed_form import (
     RULES,
     ClosedFormMechanism,
@@ -27,44 +34,50 @@ from .closed_form import (
     mechanism_for,
     solve_closed_form,
 )
-from .lp import BACKENDS, build_lp, diagnose_infeasibility, outside_option, solve_lp
+from .estimate import lp_shape
+from .lp import build_lp, diagnose_infeasibility, solve_lp
+from .outside import outside_option
 from .persistent import InfoSaleLP
 from .plots import THESIS_COLORS, plot_regions
 from .reduced import solve_greedy, solve_reduced
 from .results import InfoSaleResult
 
-METHODS = ("lp", "reduced", "greedy", "closed-form")
+METHODS = tuple(OPTIONS.methods)
 
 
-def solve_model(model, **options):
+def solve_model(model: InfoSaleModel, **options):
     """Solve an infosale model; the ``datamech.solve`` entry point.
 
-    Options (model file ``[solver]`` table first, keywords override): ``method`` in
-    lp | reduced | greedy | closed-form (default lp), ``backend`` in highspy | cvxpy
-    (LPs; default highspy), ``time_limit`` (seconds), ``monotone`` (reduced LP).
+    Options (declared in :data:`OPTIONS`; the model's ``solver_options`` first, keywords
+    override): ``method`` in lp | reduced | greedy | closed-form (default lp),
+    ``backend`` in highspy | cvxpy (LPs; default highspy), ``solver`` (the numerical
+    solver, default highs), ``time_limit`` (seconds), ``monotone`` (reduced LP) and
+    ``max_memory_gb`` (the size guards' limit).
+
+    >>> from datamech.models.infosale import create
+    >>> solve_model(create("competition", alpha=0.5, cells=20), method="greedy").method
+    'greedy'
     """
-    opts = dict(model._cache.get("solver_options", {}))
-    opts.update(options)
-    method = opts.pop("method", "lp")
-    backend = opts.pop("backend", "highspy")
-    time_limit = opts.pop("time_limit", None)
-    monotone = opts.pop("monotone", False)
-    if opts:
-        raise ModelError(f"solver.{sorted(opts)[0]}", "is not an option of the infosale solvers")
-    if method == "lp":
-        return solve_lp(model, backend=backend, time_limit=time_limit)
-    if method == "reduced":
-        return solve_reduced(model, backend=backend, monotone=bool(monotone), time_limit=time_limit)
-    if method == "greedy":
-        return solve_greedy(model)
-    if method == "closed-form":
+    opts = OPTIONS.resolve(OPTIONS.merge(model.solver_options, options))
+    limit = opts.pop("max_memory_gb", None)
+    with memory_limit(limit) if limit is not None else contextlib.nullcontext():
+        method = opts["method"]
+        lp_opts = dict(
+            backend=opts["backend"], solver=opts["solver"], time_limit=opts["time_limit"]
+        )
+        if method == "lp":
+            return solve_lp(model, **lp_opts)
+        if method == "reduced":
+            return solve_reduced(model, monotone=opts["monotone"], **lp_opts)
+        if method == "greedy":
+            return solve_greedy(model)
         return solve_closed_form(model)
-    raise ModelError("solver.method", f"unknown method {method!r} (known: {', '.join(METHODS)})")
 
 
 __all__ = [
     "BACKENDS",
     "METHODS",
+    "OPTIONS",
     "RULES",
     "ClosedFormMechanism",
     "ClosedFormResult",
@@ -73,6 +86,7 @@ __all__ = [
     "build_lp",
     "diagnose_infeasibility",
     "exponential_closed_forms",
+    "lp_shape",
     "mechanism_for",
     "outside_option",
     "plot_regions",

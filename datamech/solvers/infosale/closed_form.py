@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import integrate, optimize
@@ -39,7 +39,11 @@ from scipy import integrate, optimize
 from ...errors import ModelError
 from ...models.distributions import TypeDistribution
 from ...models.infosale import InfoSaleModel
-from ...results import ResultMixin
+from ...progress import progress
+from ...results import Certificate, Result
+from ...status import Status
+from .estimate import check_closed_form
+from .results import InfoSaleFigures, interim_frame
 
 RULES = ("welfare", "first-best", "revenue", "revenue-no-obedience")
 CLOSED_FAMILIES = ("exponential", "uniform")  # continuous laws with closed-form S^{-1}
@@ -285,16 +289,42 @@ class ClosedFormMechanism:
         p_rr = acc - p_rw
         return {"rr": p_rr, "rw": p_rw, "wr": p_rw, "ww": 1 - p_rr - 2 * p_rw}
 
-    def verify(self, tol: float = 1e-9, points: int = 200) -> dict[str, bool]:
-        """Obedience (Prop 3), monotone pi~ (Prop 2) and IR (pi~ >= K) on a grid of types."""
+    def certify(self, tol: float = 1e-9, points: int = 200) -> Certificate:
+        """Obedience (Prop 3), monotone pi~ (Prop 2) and IR (pi~ >= K) on a grid of types.
+
+        Returns the shared :class:`~datamech.results.Certificate`: ``max_violation`` is
+        the largest of mu - accuracy (obedient rules), the largest decrease of pi~
+        between grid points and K - pi~; ``detail`` has each condition's verdict and
+        violation.
+
+        >>> from datamech.models.distributions import Exponential
+        >>> c = ClosedFormMechanism(0.5, [0.5, 0.5], Exponential(1.0), "revenue").certify()
+        >>> c.ok, c.detail["obedience"], c.method
+        (True, True, 'closed-form rule on 200 types in [0, 34.5396]')
+        """
         vs = np.linspace(self.low, self._hi, points)
         acc = np.array([self.interim_accuracy(v) for v in vs])
         share = np.array([self.interim_share(v) for v in vs])
-        return {
-            "obedience": bool(np.all(acc >= self.mu - tol)) if self.obedience else True,
-            "monotone": bool(np.all(np.diff(share) >= -tol)),
-            "participation": bool(np.all(share >= self.K - tol)),
+        worst = {
+            "obedience": float(np.max(self.mu - acc)) if self.obedience else 0.0,
+            "monotone": float(np.max(-np.diff(share), initial=0.0)),
+            "participation": float(np.max(self.K - share)),
         }
+        detail: dict = {k: bool(v <= tol) for k, v in worst.items()}
+        detail.update({f"{k}_violation": max(v, 0.0) for k, v in worst.items()})
+        violation = max(max(worst.values()), 0.0)
+        return Certificate(
+            ok=violation <= tol,
+            max_violation=violation,
+            tolerance=tol,
+            method=f"closed-form rule on {points} types in [{self.low:g}, {self._hi:g}]",
+            detail=detail,
+        )
+
+    def verify(self, tol: float = 1e-9, points: int = 200) -> dict[str, bool]:
+        """Each condition of :meth:`certify` as a boolean (obedience, monotone, participation)."""
+        detail = self.certify(tol, points).detail
+        return {k: detail[k] for k in ("obedience", "monotone", "participation")}
 
 
 # ---------------------------------------------------------------------- Exp(1) formulas
@@ -340,17 +370,27 @@ def exponential_closed_forms(alpha: float, mu: float = 0.5) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------------- result
-@dataclass(frozen=True)
-class ClosedFormResult(ResultMixin):
+@dataclass(frozen=True, repr=False)
+class ClosedFormResult(InfoSaleFigures, Result):
     """The closed-form mechanism of a model, evaluated (same headline keys as the LP).
 
-    ``type_values`` are the model's grid values for buyer 1 (both buyers share F);
-    interim arrays are evaluated there.
+    ``status`` is ``evaluated`` (a closed form, nothing optimized numerically),
+    ``method`` ``closed-form``, ``backend`` and ``solver`` ``none``; the headline
+    ``value`` is the revenue or the welfare, as the objective says
+    (``objective_name``).  The aggregates are integrals of the continuous law
+    (adaptive quadrature to 1e-12); ``type_values`` are the model's grid values, where
+    the interim tables are evaluated (both buyers share F).  ``mechanism`` is the
+    :class:`ClosedFormMechanism` itself (not in ``to_dict``).
+
+    >>> from datamech.models.infosale import create
+    >>> res = solve_closed_form(create("competition", alpha=0.5, cells=10))
+    >>> res.status, res.objective_name, round(res.objective, 6)
+    (<Status.EVALUATED: 'evaluated'>, 'revenue', 0.632495)
     """
 
-    status: str
+    status: Status
     method: str
-    objective: str
+    objective_kind: str
     rule: str
     value: float
     revenue: float
@@ -361,32 +401,49 @@ class ClosedFormResult(ResultMixin):
     outside_option: list
     thresholds: dict
     type_values: list
+    type_probs: list
     interim_share: list
     interim_payment: list
     interim_utility: list
     interim_accuracy: list
+    backend: str
     solver: str
     seconds: float
     parameters: dict
+    mechanism: ClosedFormMechanism | None = field(default=None, compare=False)
+
+    _objective_field = "value"
+    _skip_fields = ("mechanism",)
+
+    @property
+    def objective_name(self) -> str:
+        """The objective's kind: ``revenue`` or ``welfare``."""
+        return self.objective_kind
+
+    @property
+    def _summary_fields(self) -> tuple[str, ...]:
+        return tuple(k for k in ("revenue", "welfare") if k != self.objective_kind)
 
     def to_frame(self):
-        import pandas as pd
-
-        return pd.DataFrame(
-            {
-                "value": self.type_values[0],
-                "interim_share": self.interim_share[0],
-                "interim_payment": self.interim_payment[0],
-                "interim_utility": self.interim_utility[0],
-                "interim_accuracy": self.interim_accuracy[0],
-            }
+        """The interim table at the grid values: one row per (buyer, type cell)."""
+        return interim_frame(
+            self.type_values,
+            self.type_probs,
+            self.interim_share,
+            self.interim_payment,
+            self.interim_utility,
+            self.interim_accuracy,
         )
 
     def format(self) -> str:
         th = ", ".join(f"{k}={v:.6g}" for k, v in self.thresholds.items())
         regs = "  ".join(f"{k}={v:.6f}" for k, v in self.region_probabilities.items())
+        frame = self.to_frame()
+        frame = frame[frame["buyer"] == 1]
         lines = [
-            f"infosale closed form ({self.rule}): {self.parameters.get('game')}, objective {self.objective}",
+            self._headline(),
+            f"infosale closed form ({self.rule}): {self.parameters.get('game')}, "
+            f"objective {self.objective_kind}",
             f"status {self.status}, {self.seconds * 1e3:.1f} ms",
             f"value            {self.value:.6f}",
             f"revenue          {self.revenue:.6f}",
@@ -395,9 +452,10 @@ class ClosedFormResult(ResultMixin):
             f"thresholds       {th}",
             f"regions          {regs}",
             "",
-            self.to_frame()
-            .iloc[:: max(1, len(self.type_values[0]) // 20)]
-            .to_string(index=False, float_format=lambda x: f"{x:.6g}"),
+            "interim table (buyer 1; buyer 2 is the same)",
+            frame.iloc[:: max(1, len(frame) // 20)].to_string(
+                index=False, float_format=lambda x: f"{x:.6g}"
+            ),
         ]
         return "\n".join(lines)
 
@@ -425,6 +483,19 @@ def mechanism_for(model: InfoSaleModel) -> ClosedFormMechanism:
             "no closed form for revenue without obedience: Lemma 3 needs pi~ >= K, which "
             "obedience guarantees; use method 'lp'",
         )
+    c = model.constraints
+    if c.outside_option is not None:
+        raise ModelError(
+            "constraints.outside_option",
+            "the closed forms use the worst-case outside option K = mu - alpha (E7); "
+            "use method 'lp'",
+        )
+    if kind == "revenue" and (c.truthfulness == "off" or not c.participation):
+        raise ModelError(
+            "solver.method",
+            "the revenue closed form assumes truthfulness and participation (Lemma 3, "
+            "Prop 7); use method 'lp'",
+        )
     return ClosedFormMechanism(g.alpha, model.prior, F, rule)
 
 
@@ -438,10 +509,13 @@ def solve_closed_form(model: InfoSaleModel) -> ClosedFormResult:
     """
     t0 = time.perf_counter()
     M = mechanism_for(model)
-    v = model.type_grid(0)[0]
-    share = np.array([M.interim_share(x) for x in v])
-    pay = np.array([M.interim_payment(x) for x in v])
-    acc = np.array([M.interim_accuracy(x) for x in v])
+    check_closed_form(model)
+    v, q = model.type_grid(0)
+    share, pay, acc = (np.empty(v.size) for _ in range(3))
+    for k in progress(range(v.size), desc="closed-form interim tables", min_total=500):
+        share[k] = M.interim_share(v[k])
+        pay[k] = M.interim_payment(v[k])
+        acc[k] = M.interim_accuracy(v[k])
     revenue = M.expected_revenue()
     welfare = M.expected_welfare()
     vs = M.virtual_surplus()
@@ -450,9 +524,9 @@ def solve_closed_form(model: InfoSaleModel) -> ClosedFormResult:
     thresholds = {"v_star": M.v_star, "v0": M.v0, "v_tilde": M.v_tilde}
     g = model.game
     return ClosedFormResult(
-        status="optimal",
+        status=Status.EVALUATED,
         method="closed-form",
-        objective=model.objective.kind,
+        objective_kind=model.objective.kind,
         rule=M.rule,
         value=value,
         revenue=revenue,
@@ -463,15 +537,21 @@ def solve_closed_form(model: InfoSaleModel) -> ClosedFormResult:
         outside_option=[M.K, M.K],
         thresholds=thresholds,
         type_values=[v, v],
+        type_probs=[q, q],
         interim_share=[share, share],
         interim_payment=[pay, pay],
         interim_utility=[v * share - pay] * 2,
         interim_accuracy=[acc, acc],
-        solver="closed-form",
+        backend="none",
+        solver="none",
         seconds=time.perf_counter() - t0,
         parameters={
-            "game": f"competition(alpha={g.alpha:g})",
+            "game": g.label,
             "alpha": g.alpha,
             "prior": model.prior.tolist(),
+            "cells": [int(v.size)] * 2,
+            "actions": [2, 2],
+            "scheme": model.scheme,
         },
+        mechanism=M,
     )

@@ -15,163 +15,47 @@ interim payments t_i[k].  Constraint families (each switchable in
   (E7: the opponents' worst-case rule may depend on theta; E8: >=, not >);
 * ``nonnegative payments``: t >= 0 (column bounds).
 
-Both backends get the same sparse matrix: ``highspy`` (direct, the fast path) and
-``cvxpy`` (``solver=cp.HIGHS``).
+Both backends get the same sparse matrix (:mod:`.lp_backends`): ``highspy`` (direct,
+the fast path) and ``cvxpy`` (HiGHS by default, or any LP solver cvxpy has).
+
+Accuracy on a grid of m cells per buyer (Example 3, Exp(1), against the closed forms;
+docs/infosale.md): revenue on the ``left`` grid and welfare on the ``condmean`` grid
+converge like 1/m^2 (about 2e-4 at m = 80, 5e-5 at m = 160); the other pairings like
+1/m (3e-2 at m = 80).  The default scheme ``auto`` picks the accurate one.
 
 Examples
 --------
 >>> from datamech.models.infosale import create
 >>> res = solve_lp(create("competition", alpha=0.5, cells=8))
->>> res.status, res.method
-('optimal', 'lp')
+>>> res.status, res.method, res.backend, res.solver
+(<Status.OPTIMAL: 'optimal'>, 'lp', 'highspy', 'HiGHS')
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sps
 
 from ...errors import ModelError, SolverError
-from ...models.infosale import InfoSaleModel, parse_expression
-from .results import (
-    InfoSaleResult,
+from ...models.infosale import MAX_MAGNITUDE, InfoSaleModel, parse_expression
+from ...numeric import fmt
+from ...status import Status
+from .estimate import check_lp
+from .layout import (
     Layout,
-    assemble,
     bottom_up_payments,
     layout,
-    quiet_stdout,
     share_tensor,
     utility_tensor,
 )
+from .lp_backends import LPData, Runner, runner
+from .outside import outside_option
+from .results import InfoSaleResult, assemble
 
-BACKENDS = ("highspy", "cvxpy")
 FAMILY_ORDER = ("simplex", "obedience", "truthfulness", "participation")
 INF = np.inf
-
-
-@dataclass
-class LPData:
-    """A maximization LP  max c.x  s.t.  row_lower <= A x <= row_upper, col bounds.
-
-    ``blocks`` maps a constraint family to its row slice; ``t_offset[i]`` is the first
-    column of buyer i's payments.
-    """
-
-    c: np.ndarray
-    A: sps.csr_matrix
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    col_lower: np.ndarray
-    col_upper: np.ndarray
-    blocks: dict[str, slice]
-    t_offset: list[int]
-    n_sigma: int
-    outside_option: list
-    obedience_rows: list[np.ndarray] = field(default_factory=list)
-
-    @property
-    def n_cols(self) -> int:
-        return self.c.size
-
-
-# ---------------------------------------------------------------------- outside option
-def outside_option(model: InfoSaleModel, i: int) -> float | np.ndarray:
-    """K_i of Def 4 / Lemma 3: the buyer's worst-case payoff without the seller's signal.
-
-    Under Assumption 1, K_i = min_rho max_{a_i} sum_theta P(theta) sum_{a_-i}
-    rho(a_-i | theta) pi_i(a_i, a_-i; theta), a small LP in which the opponents' rule rho
-    may depend on theta (E7).  Example 3 gives K = mu - alpha; the §5.1 game gives
-    K = alpha mu (spec §4.1 item 8).  For a general utility the value depends on the
-    type, and an array K_i[k] (the right-hand side itself) is returned.
-
-    >>> from datamech.models.infosale import create
-    >>> round(outside_option(create("competition", alpha=0.25), 0), 12)
-    0.25
-    """
-    if model.constraints.outside_option is not None:
-        return float(model.constraints.outside_option)
-    game = model.game
-    lay = layout(model) if not game.linear else None
-    if game.linear:
-        return _outside_lp(model.prior, game.payoffs[i], i, None)
-    out = np.empty(lay.m[i])
-    U = utility_tensor(model, lay, i)  # (S, C, |A|)
-    for k in range(lay.m[i]):
-        cells = np.flatnonzero(lay.cell_index[i] == k)
-        w = lay.conditional_weight(i)[:, cells]  # (S, C_k)
-        out[k] = _outside_general(U[:, cells, :], w, lay, i)
-    return out
-
-
-def _outside_lp(prior: np.ndarray, pay_i: np.ndarray, i: int, _unused) -> float:
-    from scipy.optimize import linprog
-
-    S = prior.size
-    A_i = pay_i.shape[i]
-    # move buyer i's action axis first: (A_i, A_-i..., S)
-    p = np.moveaxis(pay_i, i, 0).reshape(A_i, -1, S)
-    n_opp = p.shape[1]
-    # variables rho[theta, b] (S * n_opp) and z; minimize z
-    nv = S * n_opp + 1
-    c = np.zeros(nv)
-    c[-1] = 1.0
-    A_ub = np.zeros((A_i, nv))
-    for a in range(A_i):
-        for th in range(S):
-            A_ub[a, th * n_opp : (th + 1) * n_opp] = prior[th] * p[a, :, th]
-        A_ub[a, -1] = -1.0
-    A_eq = np.zeros((S, nv))
-    for th in range(S):
-        A_eq[th, th * n_opp : (th + 1) * n_opp] = 1.0
-    bounds = [(0, None)] * (nv - 1) + [(None, None)]
-    res = linprog(
-        c, A_ub=A_ub, b_ub=np.zeros(A_i), A_eq=A_eq, b_eq=np.ones(S), bounds=bounds, method="highs"
-    )
-    if res.status != 0:
-        raise SolverError("outside-option " + str(res.status), res.message)
-    return float(res.fun)
-
-
-def _outside_general(U: np.ndarray, w: np.ndarray, lay: Layout, i: int) -> float:
-    from scipy.optimize import linprog
-
-    S, Ck, _ = U.shape
-    A_i = lay.actions[i]
-    own = lay.act_index[i]
-    others = [j for j in range(lay.n) if j != i]
-    opp_shape = tuple(lay.actions[j] for j in others)
-    n_opp = int(np.prod(opp_shape))
-    opp_of = (
-        np.ravel_multi_index(tuple(lay.act_index[j] for j in others), opp_shape)
-        if others
-        else np.zeros(lay.n_act, dtype=int)
-    )
-    nv = S * Ck * n_opp + 1
-    c = np.zeros(nv)
-    c[-1] = 1.0
-    A_ub = np.zeros((A_i, nv))
-    for a in range(lay.n_act):
-        cols = (np.arange(S)[:, None] * Ck + np.arange(Ck)[None, :]) * n_opp + opp_of[a]
-        A_ub[own[a], cols.ravel()] += (w * U[:, :, a]).ravel()
-    A_ub[:, -1] = -1.0
-    A_eq = sps.kron(sps.eye(S * Ck), np.ones((1, n_opp)))
-    A_eq = sps.hstack([A_eq, sps.csr_matrix((S * Ck, 1))])
-    bounds = [(0, None)] * (nv - 1) + [(None, None)]
-    res = linprog(
-        c,
-        A_ub=A_ub,
-        b_ub=np.zeros(A_i),
-        A_eq=A_eq,
-        b_eq=np.ones(S * Ck),
-        bounds=bounds,
-        method="highs",
-    )
-    if res.status != 0:
-        raise SolverError("outside-option " + str(res.status), res.message)
-    return float(res.fun)
 
 
 # ---------------------------------------------------------------------- building
@@ -292,8 +176,6 @@ def build_lp(
         else [None] * lay.n
     )
 
-    pad = sps.csr_matrix((0, 0))
-    del pad
     if "truthfulness" in families:
         mats = []
         for i in range(lay.n):
@@ -405,6 +287,13 @@ def build_lp(
             )
         if not np.all(np.isfinite(gv)):
             raise ModelError("objective.expression", "is not finite on the type grid")
+        big = float(np.max(np.abs(gv))) if gv.size else 0.0
+        if big > MAX_MAGNITUDE**2:
+            raise ModelError(
+                "objective.expression",
+                f"reaches {fmt(big)} on the type grid; the LP accepts |g| <= 1e12 "
+                "(rescale the objective)",
+            )
         cvec[: lay.n_sigma] = joint[th, c] * gv
         if len(weights) != lay.n:
             raise ModelError("objective.payment_weights", f"needs {lay.n} weights")
@@ -436,172 +325,58 @@ def build_lp(
     )
 
 
-# ---------------------------------------------------------------------- backends
-# HiGHS presolve removes next to nothing from this LP but costs ~40% of the solve
-# (Example 3, highspy, m = 40 / 80 / 160: 0.14 / 1.07 / 4.6 s with it, 0.09 / 0.41 /
-# 2.6 s without; same optimum), so it is off unless the caller asks for it.  Not for
-# the cvxpy backend: cvxpy states the variable bounds as rows, which presolve folds
-# back into bounds (without it, m = 40 takes 30 s instead of 1.3 s).
-HIGHS_OPTIONS = {"presolve": "off"}
-
-
-def highs_instance(
-    lp: LPData,
-    cost: np.ndarray | None = None,
-    time_limit: float | None = None,
-    options: dict | None = None,
-):
-    """A silent ``highspy.Highs`` holding ``lp`` (maximization), not yet run.
-
-    ``options`` are HiGHS options set over :data:`HIGHS_OPTIONS`.
-    """
-    import highspy
-
-    A = lp.A.tocsr()
-    with quiet_stdout():
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        for key, val in {**HIGHS_OPTIONS, **(options or {})}.items():
-            h.setOptionValue(key, val)
-        if time_limit is not None:
-            h.setOptionValue("time_limit", float(time_limit))
-        hl = highspy.HighsLp()
-        hl.num_col_ = lp.n_cols
-        hl.num_row_ = A.shape[0]
-        hl.sense_ = highspy.ObjSense.kMaximize
-        hl.col_cost_ = np.asarray(lp.c if cost is None else cost, dtype=float)
-        hl.col_lower_ = lp.col_lower
-        hl.col_upper_ = lp.col_upper
-        hl.row_lower_ = lp.row_lower
-        hl.row_upper_ = lp.row_upper
-        hl.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        hl.a_matrix_.num_col_ = lp.n_cols
-        hl.a_matrix_.num_row_ = A.shape[0]
-        hl.a_matrix_.start_ = A.indptr.astype(np.int32)
-        hl.a_matrix_.index_ = A.indices.astype(np.int32)
-        hl.a_matrix_.value_ = A.data.astype(float)
-        h.passModel(hl)
-    return h
-
-
-def highs_run(h):
-    """Run ``h``; returns (status, x, shadow prices of the rows) or (status, None, None).
-
-    HiGHS reports d(objective)/d(rhs); a binding ">=" row of a maximization has a
-    non-positive dual, so the shadow price of tightening it is -row_dual.
-    """
-    with quiet_stdout():
-        h.run()
-        st = h.getModelStatus()
-        status = _HIGHS_STATUS.get(h.modelStatusToString(st), h.modelStatusToString(st))
-        if status != "optimal":
-            return status, None, None
-        sol = h.getSolution()
-        x = np.asarray(sol.col_value)
-        duals = np.asarray(sol.row_dual)
-    return status, x, -duals
-
-
-def _highspy_solve(lp: LPData, time_limit: float | None = None, feasibility: bool = False):
-    """Solve with highspy; returns (status, x, row shadow prices, objective)."""
-    h = highs_instance(lp, np.zeros(lp.n_cols) if feasibility else lp.c, time_limit)
-    status, x, duals = highs_run(h)
-    if status != "optimal":
-        return status, None, None, None
-    return status, x, duals, float(lp.c @ x)
-
-
-_HIGHS_STATUS = {
-    "Optimal": "optimal",
-    "Infeasible": "infeasible",
-    "Unbounded": "unbounded",
-    "Primal infeasible or unbounded": "infeasible_or_unbounded",
-    "Time limit reached": "time_limit",
-    "Iteration limit reached": "iteration_limit",
-}
-
-
-def _cvxpy_solve(lp: LPData, time_limit: float | None = None, feasibility: bool = False):
-    import cvxpy as cp
-
-    x = cp.Variable(lp.n_cols)
-    cons = []
-    handles = {}
-    for name, sl in lp.blocks.items():
-        M = lp.A[sl]
-        lo, up = lp.row_lower[sl], lp.row_upper[sl]
-        if np.all(lo == up):
-            con = M @ x == lo
-            cons.append(con)
-            handles[name] = (con, None)
-            continue
-        lo_con = up_con = None
-        if np.any(np.isfinite(lo)):
-            lo_con = M @ x >= np.where(np.isfinite(lo), lo, -1e30)
-            cons.append(lo_con)
-        if np.any(np.isfinite(up)):
-            up_con = M @ x <= np.where(np.isfinite(up), up, 1e30)
-            cons.append(up_con)
-        handles[name] = (lo_con, up_con)
-    n_sig = lp.n_sigma
-    cons += [x[:n_sig] >= 0, x[:n_sig] <= 1]
-    if np.all(np.isfinite(lp.col_lower[n_sig:])) and lp.n_cols > n_sig:
-        cons.append(x[n_sig:] >= lp.col_lower[n_sig:])
-    objective = cp.Maximize(0 if feasibility else lp.c @ x)
-    prob = cp.Problem(objective, cons)
-    opts = {}  # HiGHS presolve stays on here: it turns cvxpy's bound rows into bounds
-    if time_limit is not None:
-        opts["time_limit"] = float(time_limit)
-    try:
-        with quiet_stdout():
-            prob.solve(solver=cp.HIGHS, **opts)
-    except cp.error.SolverError as exc:
-        raise SolverError("solver_error", str(exc)) from None
-    status = {
-        cp.OPTIMAL: "optimal",
-        cp.INFEASIBLE: "infeasible",
-        cp.UNBOUNDED: "unbounded",
-        cp.OPTIMAL_INACCURATE: "optimal_inaccurate",
-        cp.INFEASIBLE_INACCURATE: "infeasible",
-        cp.UNBOUNDED_INACCURATE: "unbounded",
-    }.get(prob.status, str(prob.status))
-    if status != "optimal":
-        return status, None, None, None
-    duals = np.zeros(lp.A.shape[0])
-    for name, (lo_con, up_con) in handles.items():
-        sl = lp.blocks[name]
-        d = np.zeros(sl.stop - sl.start)
-        if lo_con is not None and lo_con.dual_value is not None:
-            d += np.asarray(lo_con.dual_value).ravel() * (1 if up_con is not None or True else 1)
-        if up_con is not None and up_con.dual_value is not None:
-            d -= np.asarray(up_con.dual_value).ravel()
-        duals[sl] = d
-    xv = np.asarray(x.value).ravel()
-    return status, xv, duals, float(lp.c @ xv)
-
-
-SOLVE = {"highspy": _highspy_solve, "cvxpy": _cvxpy_solve}
-
-
-def diagnose_infeasibility(model: InfoSaleModel, backend: str = "highspy") -> str | None:
+# ---------------------------------------------------------------------- solving
+def diagnose_infeasibility(model: InfoSaleModel, backend: str | Runner = "highspy") -> str | None:
     """The first constraint family whose addition makes the LP infeasible, if any.
 
     Families are added in the order simplex, obedience, truthfulness, participation,
     each with the model's column bounds (payments >= 0 when switched on).
     """
+    run = backend if isinstance(backend, Runner) else runner(backend)
     lay = layout(model)
     wanted = [f for f in FAMILY_ORDER if f in build_lp(model, lay).blocks]
     active: tuple[str, ...] = ()
     for fam in wanted:
         active += (fam,)
-        status, *_ = SOLVE[backend](build_lp(model, lay, families=active), feasibility=True)
-        if status in ("infeasible", "infeasible_or_unbounded"):
+        status, *_ = run.solve(build_lp(model, lay, families=active), feasibility=True)
+        if status is Status.INFEASIBLE:
             return fam
     return None
 
 
+def no_solution(status: Status, what: str, *, time_limit: float | None = None) -> SolverError:
+    """The ``SolverError`` of an LP that ended without a solution, with what to change."""
+    if status is Status.UNBOUNDED:
+        return SolverError(
+            status,
+            f"{what} is unbounded; revenue needs participation or bounded payments",
+        )
+    if status is Status.TIME_LIMIT:
+        return SolverError(
+            status,
+            f"{what} was stopped by the time limit ({time_limit:g} s) before an optimum; "
+            "raise [solver] time_limit or use fewer grid cells",
+        )
+    if status is Status.ITERATION_LIMIT:
+        return SolverError(status, f"{what} reached the solver's iteration limit")
+    return SolverError(status, f"{what} has no optimal solution")
+
+
+def inaccurate_advice(status: Status) -> str | None:
+    """``advice`` of a result whose solver flagged its solution as inaccurate."""
+    if status is Status.OPTIMAL_INACCURATE:
+        return (
+            "the solver flagged its solution as inaccurate: use backend highspy (HiGHS "
+            "simplex), or rescale payoffs and types towards 1"
+        )
+    return None
+
+
 def solve_lp(
-    model: InfoSaleModel, backend: str = "highspy", time_limit: float | None = None
+    model: InfoSaleModel,
+    backend: str = "highspy",
+    time_limit: float | None = None,
+    solver: str | None = None,
 ) -> InfoSaleResult:
     """Solve the general LP of spec §3.2.
 
@@ -610,9 +385,12 @@ def solve_lp(
     model : InfoSaleModel
     backend : {"highspy", "cvxpy"}
         ``highspy`` passes the sparse matrix to HiGHS directly; ``cvxpy`` states the same
-        matrix as a cvxpy problem solved by HiGHS.
+        matrix as a cvxpy problem.
     time_limit : float, optional
-        Seconds; hitting it raises ``SolverError("time_limit")``.
+        Seconds; hitting it raises ``SolverError`` with status ``time_limit``.
+    solver : str, optional
+        The numerical solver: ``highs`` (default; the only one for highspy) or any LP
+        solver cvxpy has installed (``clarabel``, ``scs``, ...) with backend cvxpy.
 
     Returns
     -------
@@ -623,9 +401,12 @@ def solve_lp(
 
     Raises
     ------
+    ModelError
+        An LP too large for the memory limit (``grid.cells``), an unknown backend or
+        solver.
     SolverError
-        Any status but optimal; an infeasible LP names the constraint family that makes
-        it infeasible (``err.family``).
+        Any status without a solution; an infeasible LP names the constraint family
+        that makes it infeasible (``err.family``).
 
     Examples
     --------
@@ -634,34 +415,29 @@ def solve_lp(
     >>> round(solve_lp(m).value, 6) == round(solve_lp(m, backend="cvxpy").value, 6)
     True
     """
-    if backend not in BACKENDS:
-        raise ModelError(
-            "solver.backend", f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})"
-        )
+    run = runner(backend, solver, time_limit)
+    check_lp(model, run.backend)
     lay = layout(model)
     t0 = time.perf_counter()
     lp = build_lp(model, lay)
-    status, x, duals, value = SOLVE[backend](lp, time_limit)
+    status, x, duals, value = run.solve(lp)
     seconds = time.perf_counter() - t0
-    if status != "optimal":
-        err = SolverError(status, "the infosale LP has no optimal solution")
+    if x is None:
+        err = no_solution(status, "the infosale LP", time_limit=time_limit)
         err.family = None
-        if status in ("infeasible", "infeasible_or_unbounded"):
-            fam = diagnose_infeasibility(model, backend)
+        if status is Status.INFEASIBLE:
+            fam = diagnose_infeasibility(model, run)
             if fam is not None:
                 err = SolverError(
-                    "infeasible",
-                    f"the {fam} constraints make the LP infeasible (constraint family {fam!r})",
+                    Status.INFEASIBLE,
+                    f"the {fam} constraints make the infosale LP infeasible "
+                    f"(constraint family {fam!r})",
                 )
-                err.family = fam
-        elif status == "unbounded":
-            err = SolverError(
-                "unbounded",
-                "the objective is unbounded; revenue needs participation or bounded payments",
-            )
-            err.family = None
+            else:  # every family together is feasible: "infeasible or unbounded" was the latter
+                err = no_solution(Status.UNBOUNDED, "the infosale LP")
+            err.family = fam
         raise err
-    return lp_result(model, lay, lp, x, duals, value, backend, seconds)
+    return lp_result(model, lay, lp, x, duals, value, run, seconds, status=status)
 
 
 def lp_result(
@@ -671,10 +447,11 @@ def lp_result(
     x: np.ndarray,
     duals: np.ndarray,
     value: float,
-    backend: str,
+    run: Runner,
     seconds: float,
     pays_in_objective: bool | None = None,
     extra: dict | None = None,
+    status: Status = Status.OPTIMAL,
 ) -> InfoSaleResult:
     """The :class:`InfoSaleResult` of an optimal LP solution ``x`` (sigma, then payments).
 
@@ -734,11 +511,14 @@ def lp_result(
         sigma,
         t,
         method="lp",
-        solver=backend if backend == "highspy" else "cvxpy/HIGHS",
+        backend=run.backend,
+        solver=run.display,
         seconds=seconds,
         value=value,
         outside_option=K_report,
         duals=ob_duals,
+        status=status,
+        advice=inaccurate_advice(status),
         extra=extra,
     )
 

@@ -42,18 +42,16 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sps
 
+from ...backends import silence_native_stdout, solve_cvxpy
 from ...errors import ModelError, SolverError
 from ...models.infosale import InfoSaleModel
-from .lp import (
-    BACKENDS,
-    LPData,
-    build_lp,
-    highs_instance,
-    highs_run,
-    lp_result,
-    outside_option,
-)
-from .results import InfoSaleResult, Layout, layout, quiet_stdout, utility_tensor
+from ...status import Status
+from .estimate import check_lp
+from .layout import Layout, layout, utility_tensor
+from .lp import build_lp, lp_result, no_solution
+from .lp_backends import LPData, Runner, highs_instance, highs_run, runner
+from .outside import outside_option
+from .results import InfoSaleResult
 
 _KEEP: Any = object()
 
@@ -132,6 +130,8 @@ class InfoSaleLP:
         ``warm_start`` passes a primal point, not a basis, and was measured slower).
     time_limit : float, optional
         Seconds per solve.
+    solver : str, optional
+        The numerical solver (``highs``; with backend cvxpy any LP solver it has).
 
     Notes
     -----
@@ -152,13 +152,15 @@ class InfoSaleLP:
     """
 
     def __init__(
-        self, model: InfoSaleModel, backend: str = "highspy", time_limit: float | None = None
+        self,
+        model: InfoSaleModel,
+        backend: str = "highspy",
+        time_limit: float | None = None,
+        solver: str | None = None,
     ):
-        if backend not in BACKENDS:
-            raise ModelError(
-                "solver.backend", f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})"
-            )
+        self.run = runner(backend, solver, time_limit)
         _positive_prior(model.prior)
+        check_lp(model, self.run.backend)
         self.backend = backend
         self.time_limit = time_limit
         self.model = model
@@ -174,7 +176,7 @@ class InfoSaleLP:
         if backend == "highspy":
             self._h = highs_instance(self._data.lp, self._cost(), time_limit)
         else:
-            self._cvx = _CvxpyLP(self._data, time_limit)
+            self._cvx = _CvxpyLP(self._data, self.run)
 
     # ------------------------------------------------------------------ data changes
     def _weights(self) -> tuple[float, float, float]:
@@ -265,11 +267,11 @@ class InfoSaleLP:
             else:  # new sparsity pattern: pass the model, keep the basis as a warm start
                 basis = h.getBasis()
                 self._h = highs_instance(new.lp, None, self.time_limit)
-                with quiet_stdout():
+                with silence_native_stdout():
                     self._h.setBasis(basis)
         self._data, self.model, self.lay = new, model, lay
         if self._cvx is not None:
-            self._cvx = _CvxpyLP(new, self.time_limit)
+            self._cvx = _CvxpyLP(new, self.run)
 
     # ------------------------------------------------------------------ solving
     def solve(
@@ -322,8 +324,8 @@ class InfoSaleLP:
             self.iterations = int(self._h.getInfo().simplex_iteration_count)
         else:
             status, x, duals = self._cvx.solve(self._weights(), d.lp)
-        if status != "optimal":
-            raise SolverError(status, "the persistent infosale LP has no optimal solution")
+        if x is None:
+            raise no_solution(status, "the persistent infosale LP", time_limit=self.time_limit)
         value = float(cost @ x)
         lay = self.lay
         sigma_x = x.copy()
@@ -337,13 +339,14 @@ class InfoSaleLP:
             sigma_x,
             duals,
             value,
-            self.backend,
+            self.run,
             time.perf_counter() - t0,
             pays_in_objective=pays,
             extra=extra,
+            status=status,
         )
         if self.mix is not None:
-            res = dataclasses.replace(res, objective="mix")
+            res = dataclasses.replace(res, objective_kind="mix")
         return res
 
 
@@ -355,11 +358,11 @@ def _positive_prior(prior: np.ndarray) -> None:
 class _CvxpyLP:
     """One DPP cvxpy problem: parameters for the costs, the prior and K."""
 
-    def __init__(self, data: _Scaled, time_limit: float | None):
+    def __init__(self, data: _Scaled, run: Runner):
         import cvxpy as cp
 
         lp = data.lp
-        self.time_limit = time_limit
+        self.run = run
         self.lp = lp
         x = cp.Variable(lp.n_cols)
         self.x = x
@@ -397,30 +400,30 @@ class _CvxpyLP:
                 cons.append(con)
                 self.rows.append((sl, con, -1.0))
         self.problem = cp.Problem(cp.Maximize(obj), cons)
-        assert self.problem.is_dcp(dpp=True)
 
     def solve(self, w: tuple[float, float, float], lp: LPData):
-        import cvxpy as cp
-
         self.w_model.value, self.w_rev.value, self.w_wel.value = w
         n_sig = lp.n_sigma
         self.ub.value = lp.col_upper[:n_sig].copy()
         for name, p in self.params.items():
             p.value = lp.row_lower[lp.blocks[name]].copy()
-        opts = {}  # presolve on: see HIGHS_OPTIONS
-        if self.time_limit is not None:
-            opts["time_limit"] = float(self.time_limit)
+        # presolve on (see HIGHS_OPTIONS); warm_start off (cvxpy's default is on): cvxpy
+        # would hand HiGHS the previous primal point, not a basis, which made re-solves
+        # ~50x slower
         try:
-            with quiet_stdout():
-                # warm_start off (cvxpy's default is on): cvxpy would hand HiGHS the
-                # previous primal point, not a basis, which made re-solves ~50x slower
-                self.problem.solve(solver=cp.HIGHS, warm_start=False, **opts)
-        except cp.error.SolverError as exc:
-            raise SolverError("solver_error", str(exc)) from None
-        if self.problem.status != cp.OPTIMAL:
-            return str(self.problem.status), None, None
+            status = solve_cvxpy(
+                self.problem,
+                self.run.solver,
+                what="the persistent infosale LP",
+                time_limit=self.run.time_limit,
+                warm_start=False,
+            )
+        except SolverError as exc:
+            return exc.status, None, None
+        if status not in (Status.OPTIMAL, Status.OPTIMAL_INACCURATE):
+            return status, None, None
         duals = np.zeros(lp.A.shape[0])
         for sl, con, sign in self.rows:
             if con.dual_value is not None:
                 duals[sl] += sign * np.asarray(con.dual_value).ravel()
-        return "optimal", np.asarray(self.x.value).ravel(), duals
+        return status, np.asarray(self.x.value).ravel(), duals

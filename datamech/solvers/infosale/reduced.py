@@ -21,14 +21,20 @@ True
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import scipy.sparse as sps
+from scipy.optimize import isotonic_regression
 
 from ...errors import ModelError
 from ...models.infosale import InfoSaleModel
-from .lp import SOLVE, LPData
-from .results import InfoSaleResult, assemble, bottom_up_payments, discrete_virtual_values, layout
+from ...status import Status
+from .estimate import check_reduced
+from .layout import bottom_up_payments, discrete_virtual_values, layout
+from .lp import inaccurate_advice, no_solution
+from .lp_backends import LPData, Runner, runner
+from .results import InfoSaleResult, assemble
 
 
 def _check(model: InfoSaleModel) -> float:
@@ -78,7 +84,17 @@ def _sigma_from_marginals(h1: np.ndarray, h2: np.ndarray, lay) -> np.ndarray:
     return sig
 
 
-def _finish(model, lay, alpha, h1, h2, value, method, solver, seconds, duals) -> InfoSaleResult:
+def _decreasing(scores: list[np.ndarray]) -> int | None:
+    """The first buyer (0-based) whose scores decrease somewhere, else None."""
+    for i, s in enumerate(scores):
+        if np.any(np.diff(s) < -1e-12):
+            return i
+    return None
+
+
+def _finish(
+    model, lay, alpha, h1, h2, value, method, run: Runner | None, seconds, duals, status
+) -> InfoSaleResult:
     mu = model.mu
     K = mu - alpha  # Prop 8's proof, E7
     q1, q2 = lay.probs
@@ -92,11 +108,14 @@ def _finish(model, lay, alpha, h1, h2, value, method, solver, seconds, duals) ->
         _sigma_from_marginals(h1, h2, lay),
         pays,
         method=method,
-        solver=solver,
+        backend="none" if run is None else run.backend,
+        solver="none" if run is None else run.display,
         seconds=seconds,
         value=value,
         outside_option=[K, K],
         duals=duals,
+        status=status,
+        advice=inaccurate_advice(status),
     )
 
 
@@ -104,12 +123,25 @@ def solve_greedy(model: InfoSaleModel) -> InfoSaleResult:
     """Exact greedy of spec §3.3 (discrete Lemma 2), one fractional knapsack per type.
 
     Ties in w are broken towards lower opponent cells (stable sort).  Without
-    obedience the rule is h = 1{w >= 0}.
+    obedience the rule is h = 1{w >= 0}.  On a non-regular grid law (discrete virtual
+    values that decrease somewhere, E17) the revenue scores are ironed first (their
+    weighted isotonic regression with the cell masses as weights, Myerson's ironing):
+    the rule is then constant on each ironing interval, so the ironed virtual surplus
+    it maximizes equals its revenue and it is the optimum among implementable rules
+    (equal to the reduced LP with monotonicity and to the full LP).
+
+    >>> from datamech.models.infosale import create
+    >>> res = solve_greedy(create("competition", alpha=1.0, cells=60))
+    >>> round(res.value, 3), res.method, res.backend
+    (0.943, 'greedy', 'none')
     """
     alpha = _check(model)
+    check_reduced(model, None)
     lay = layout(model)
     t0 = time.perf_counter()
     s = _scores(model, lay)
+    if model.objective.kind == "revenue" and _decreasing(s) is not None:
+        s = [isotonic_regression(s[i], weights=lay.probs[i]).x for i in range(2)]
     mu = model.mu if model.constraints.obedience else 0.0
     q1, q2 = lay.probs
     W1 = s[0][:, None] - alpha * s[1][None, :]
@@ -117,9 +149,8 @@ def solve_greedy(model: InfoSaleModel) -> InfoSaleResult:
     h1 = _knapsack(W1, q2, mu)
     h2 = _knapsack(W2, q1, mu).T
     value = float(np.sum(np.outer(q1, q2) * (W1 * h1 + W2.T * h2)))
-    return _finish(
-        model, lay, alpha, h1, h2, value, "greedy", "greedy", time.perf_counter() - t0, None
-    )
+    seconds = time.perf_counter() - t0
+    return _finish(model, lay, alpha, h1, h2, value, "greedy", None, seconds, None, Status.OPTIMAL)
 
 
 def _knapsack(W: np.ndarray, q: np.ndarray, mu: float) -> np.ndarray:
@@ -157,18 +188,23 @@ def _as_full_duals(d: np.ndarray, prior: np.ndarray) -> np.ndarray:
 def solve_reduced(
     model: InfoSaleModel,
     backend: str = "highspy",
-    monotone: bool = False,
+    monotone: bool | None = None,
     time_limit: float | None = None,
+    solver: str | None = None,
 ) -> InfoSaleResult:
     """The reduced LP of spec §3.3 in the marginals h_1, h_2 (2 m_1 m_2 variables).
 
     Parameters
     ----------
-    monotone : bool
+    backend, solver, time_limit
+        As for :func:`~datamech.solvers.infosale.solve_lp`.
+    monotone : bool, optional
         Add pi~_i non-decreasing (Prop 2 (1)); needed only for non-regular laws (E17).
         With it, the reduced revenue LP equals the full LP (which irons through
-        truthfulness) also for non-regular laws; without it, the reduced LP may return
-        a non-implementable rule of higher value there.
+        truthfulness) also for non-regular laws; without it, the reduced LP is a
+        relaxation there whose rule may not be implementable (a ``RuntimeWarning``
+        says so).  Default: added exactly when a buyer's discrete virtual values
+        decrease somewhere on the grid.
 
     Returns
     -------
@@ -176,12 +212,14 @@ def solve_reduced(
         ``obedience_duals`` have the full LP's shape (m_i, 2, 2); see
         :func:`_as_full_duals` for where the single reduced dual per type is put.
     """
-    from ...errors import SolverError
-
+    run = runner(backend, solver, time_limit)
     alpha = _check(model)
+    check_reduced(model, run.backend)
     lay = layout(model)
     t0 = time.perf_counter()
     s = _scores(model, lay)
+    if monotone is None:
+        monotone = _decreasing(s) is not None
     q1, q2 = lay.probs
     m1, m2 = lay.m
     n1 = m1 * m2
@@ -233,9 +271,9 @@ def solve_reduced(
         n_sigma=2 * n1,
         outside_option=[],
     )
-    status, x, duals, value = SOLVE[backend](lp, time_limit)
-    if status != "optimal":
-        raise SolverError(status, "the reduced infosale LP has no optimal solution")
+    status, x, duals, value = run.solve(lp, what="the reduced infosale LP")
+    if x is None:
+        raise no_solution(status, "the reduced infosale LP", time_limit=time_limit)
     h1 = x[:n1].reshape(m1, m2)
     h2 = x[n1:].reshape(m1, m2)
     ob_duals = None
@@ -245,7 +283,15 @@ def solve_reduced(
             _as_full_duals(d[:m1], model.prior),
             _as_full_duals(d[m1 : m1 + m2], model.prior),
         ]
-    solver = "highspy" if backend == "highspy" else "cvxpy/HIGHS"
-    return _finish(
-        model, lay, alpha, h1, h2, value, "reduced", solver, time.perf_counter() - t0, ob_duals
+    res = _finish(
+        model, lay, alpha, h1, h2, value, "reduced", run, time.perf_counter() - t0, ob_duals, status
     )
+    if not res.implementable:
+        warnings.warn(
+            "the reduced LP without monotonicity is a relaxation on this non-regular grid "
+            "law: its rule is not implementable (pi~ decreases) and its value is only an "
+            "upper bound; solve with monotone = true or method 'lp'",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return res

@@ -1,64 +1,101 @@
-"""The result of every infosale solver (general LP, reduced LP, greedy) and its metrics.
+"""The result of every discrete infosale solver (general LP, reduced LP, greedy).
 
-All discrete solvers end in :func:`assemble`, which takes the recommendation rule
+All of them end in :func:`assemble`, which takes the recommendation rule
 sigma[theta, cell, action profile] and the interim payments and computes every reported
-quantity the same way, so the methods can be compared number by number.
+quantity the same way, so the methods can be compared number by number.  The result
+follows the contract of :mod:`datamech.results`: the headline is ``value`` (the optimum
+of the objective), ``objective_name`` is the objective's kind.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ...models.infosale import InfoSaleModel
-from ...results import ResultMixin
+from ...results import Result
+from ...status import Status
+from .layout import (
+    Layout,
+    bottom_up_payments,
+    discrete_virtual_values,
+    layout,
+    share_tensor,
+    utility_tensor,
+)
+from .plots import draw_interim, draw_regions, interim_figure, new_axes, save_figure
+
+__all__ = [
+    "InfoSaleResult",
+    "InfoSaleFigures",
+    "assemble",
+    "bottom_up_payments",
+    "discrete_virtual_values",
+    "layout",
+]
 
 
-@contextlib.contextmanager
-def quiet_stdout():
-    """Silence file descriptor 1 (HiGHS prints a banner there on first use).
+class InfoSaleFigures:
+    """``plot()`` and ``save_plots()`` shared by the LP and closed-form results.
 
-    ``--json`` promises exactly one JSON object on stdout, and HiGHS writes its
-    copyright line from C++, which ``contextlib.redirect_stdout`` cannot catch.
+    ``plot()`` draws the (v_1, v_2) region map (Figs 4-1 to 4-3) when the game has two
+    buyers with binary actions and states, else the interim shares; ``save_plots``
+    writes that figure and the interim figure (shares and payments per type).
     """
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, ValueError, OSError):  # pytest capture or no real stdout
-        yield
-        return
-    sys.stdout.flush()
-    saved = os.dup(fd)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(devnull)
+
+    def has_regions(self) -> bool:
+        p = self.parameters
+        return list(p.get("actions", [])) == [2, 2] and len(p.get("prior", [])) == 2
+
+    def plot(self, ax=None, *, vmax: float = 3.0):
+        """The region map (two binary buyers) or the interim shares; a matplotlib Figure."""
+        fig, ax = new_axes(ax)
+        if self.has_regions():
+            draw_regions(ax, self, vmax=vmax, title=self._plot_title())
+        else:
+            draw_interim(
+                ax,
+                self.type_values,
+                self.interim_share,
+                ylabel=r"interim share $\tilde\pi_i(v)$",
+                title=self._plot_title(),
+            )
+        return fig
+
+    def _plot_title(self) -> str:
+        return f"{self.parameters.get('game')}, {self.objective_kind} ({self.method})"
+
+    def save_plots(self, out: str | Path, stem: str = "result") -> list[Path]:
+        """Write ``stem.png/.pdf`` (:meth:`plot`) and ``stem_interim.png/.pdf`` into ``out``."""
+        out = Path(out)
+        paths = save_figure(self.plot(), out / stem)
+        fig = interim_figure(
+            self.type_values, self.interim_share, self.interim_payment, self._plot_title()
+        )
+        return paths + save_figure(fig, out / f"{stem}_interim")
 
 
-@dataclass(frozen=True)
-class InfoSaleResult(ResultMixin):
-    """An optimal (or explicitly non-optimal) mechanism on the type grid.
+@dataclass(frozen=True, repr=False)
+class InfoSaleResult(InfoSaleFigures, Result):
+    """An optimal mechanism on the type grid (the general LP, the reduced LP or the greedy).
 
     Attributes
     ----------
-    status : str
-        ``"optimal"`` (other statuses raise ``SolverError`` before a result exists).
+    status : Status
+        ``optimal``, or ``optimal_inaccurate`` when the numerical solver flagged its
+        solution (then ``advice`` says what to change); other outcomes raise
+        ``SolverError`` before a result exists.
     method : str
         ``"lp"`` (general LP, §3.2), ``"reduced"`` (§3.3 reduced LP) or ``"greedy"``
         (§3.3 exact greedy).
-    objective : str
-        The objective kind that was maximized.
+    objective_kind : str
+        The objective that was maximized: ``revenue``, ``welfare``, ``expression``
+        (or ``mix`` for a persistent LP's revenue/welfare mix); also ``objective_name``.
     value : float
-        The objective's optimal value.
+        The objective's optimal value: the headline (``objective``).
     revenue : float
         E[sum_i p_i] with the reported payments.
     welfare : float
@@ -100,13 +137,32 @@ class InfoSaleResult(ResultMixin):
     sigma : ndarray, shape (|Theta|, C, |A|)
         sigma(a | theta, cell) (cells and action profiles flattened row-major); not in
         ``to_dict``.
-    solver, seconds, parameters
-        Backend used, solve time, and the settings of the run.
+    backend : str
+        ``highspy`` or ``cvxpy`` (the modelling layer); ``none`` for the greedy.
+    solver : str
+        The numerical solver that ran (``HiGHS``, ``Clarabel``, ...); ``none`` for
+        the greedy.
+    seconds : float
+        Wall-clock time of the solve.
+    parameters : dict
+        The settings of the run (game, prior, grid, scheme, constraint switches).
+    advice : str or None
+        What to change when the status is not ``optimal``.
+
+    Examples
+    --------
+    >>> from datamech.models.infosale import create
+    >>> from datamech.solvers.infosale import solve_greedy
+    >>> res = solve_greedy(create("competition", alpha=0.5, cells=20))
+    >>> res.objective_name, res.objective == res.value, res.backend, res.solver
+    ('revenue', True, 'none', 'none')
+    >>> len(repr(res)) < 200
+    True
     """
 
-    status: str
+    status: Status
     method: str
-    objective: str
+    objective_kind: str
     value: float
     revenue: float
     welfare: float
@@ -123,11 +179,23 @@ class InfoSaleResult(ResultMixin):
     obedience_duals: list | None
     implementable: bool
     sigma: np.ndarray
+    backend: str
     solver: str
     seconds: float
     parameters: dict
+    advice: str | None = None
 
+    _objective_field = "value"
     _skip_fields = ("sigma",)
+
+    @property
+    def objective_name(self) -> str:
+        """The objective's kind: ``revenue``, ``welfare``, ``expression`` or ``mix``."""
+        return self.objective_kind
+
+    @property
+    def _summary_fields(self) -> tuple[str, ...]:  # the figures besides the headline
+        return tuple(k for k in ("revenue", "welfare") if k != self.objective_kind)
 
     def h(self, i: int) -> np.ndarray:
         """h_i[cell profile] = P[A_i = theta | V = v] as an array of shape (m_1, ..., m_n)."""
@@ -144,8 +212,8 @@ class InfoSaleResult(ResultMixin):
 
     def profile_map(self) -> np.ndarray:
         """The most likely correctness profile per cell (n = 2): 0 rr, 1 rw, 2 wr, 3 ww."""
-        if len(self.type_values) != 2:
-            raise ValueError("profile maps are drawn for two buyers")
+        if not self.has_regions():
+            raise ValueError("profile maps are drawn for two buyers with binary actions")
         prior = np.asarray(self.parameters["prior"])
         acts = np.array(np.unravel_index(np.arange(self.sigma.shape[2]), (2, 2)))
         probs = np.zeros((4, self.sigma.shape[1]))
@@ -161,10 +229,12 @@ class InfoSaleResult(ResultMixin):
         """A readable summary: headline figures, regions, and the interim table head."""
         p = self.parameters
         lines = [
+            self._headline(),
             f"infosale mechanism: {p.get('game')}, n = {len(self.type_values)}, "
-            f"cells = {[len(v) for v in self.type_values]}, objective {self.objective}",
-            f"method {self.method} via {self.solver}, status {self.status}, "
-            f"{self.seconds * 1e3:.1f} ms",
+            f"cells = {[len(v) for v in self.type_values]} ({p.get('scheme')}), "
+            f"objective {self.objective_kind}",
+            f"method {self.method}, backend {self.backend}, solver {self.solver}, "
+            f"status {self.status}, {self.seconds * 1e3:.1f} ms",
             f"value            {self.value:.6f}",
             f"revenue          {self.revenue:.6f}",
             f"welfare          {self.welfare:.6f}",
@@ -183,6 +253,8 @@ class InfoSaleResult(ResultMixin):
                 + ", ".join(f"P[A_{i + 1}=theta]={a:.6f}" for i, a in enumerate(self.accuracy))
             )
         lines.append(f"implementable    {self.implementable}")
+        if self.advice:
+            lines.append(f"advice           {self.advice}")
         lines.append("")
         frame = self.to_frame()
         step = max(1, len(frame) // 24)
@@ -191,133 +263,43 @@ class InfoSaleResult(ResultMixin):
 
     def to_frame(self):
         """The interim table: one row per (buyer, type cell)."""
-        import pandas as pd
-
-        rows: dict[str, list[Any]] = {
-            "buyer": [],
-            "cell": [],
-            "value": [],
-            "prob": [],
-            "interim_share": [],
-            "interim_payment": [],
-            "interim_utility": [],
-        }
-        if self.interim_accuracy is not None:
-            rows["interim_accuracy"] = []
-        for i, v in enumerate(self.type_values):
-            for k in range(len(v)):
-                rows["buyer"].append(i + 1)
-                rows["cell"].append(k)
-                rows["value"].append(float(v[k]))
-                rows["prob"].append(float(self.type_probs[i][k]))
-                rows["interim_share"].append(float(self.interim_share[i][k]))
-                rows["interim_payment"].append(float(self.interim_payment[i][k]))
-                rows["interim_utility"].append(float(self.interim_utility[i][k]))
-                if self.interim_accuracy is not None:
-                    rows["interim_accuracy"].append(float(self.interim_accuracy[i][k]))
-        return pd.DataFrame(rows)
+        return interim_frame(
+            self.type_values,
+            self.type_probs,
+            self.interim_share,
+            self.interim_payment,
+            self.interim_utility,
+            self.interim_accuracy,
+        )
 
 
-# ---------------------------------------------------------------------- shared geometry
-@dataclass(frozen=True, eq=False)
-class Layout:
-    """Index bookkeeping of the discretized game (spec §3.2 variables).
+def interim_frame(values, probs, share, payment, utility, accuracy=None):
+    """The per-(buyer, type cell) table of interim quantities as a DataFrame."""
+    import pandas as pd
 
-    sigma variables are ordered (theta, cell, action profile), row-major, where a cell
-    is a profile (k_1, ..., k_n) of type-cell indices flattened row-major.
-    """
-
-    n: int
-    actions: tuple[int, ...]
-    n_act: int
-    n_states: int
-    m: tuple[int, ...]
-    n_cells: int
-    prior: np.ndarray
-    values: list[np.ndarray]
-    probs: list[np.ndarray]
-    joint: np.ndarray  # Q[c] = prod_i q_i[c_i]
-    cell_index: np.ndarray  # (n, C): c_i of each cell
-    act_index: np.ndarray  # (n, |A|): a_i of each action profile
-
-    @property
-    def n_sigma(self) -> int:
-        return self.n_states * self.n_cells * self.n_act
-
-    def conditional_weight(self, i: int) -> np.ndarray:
-        """P[theta] Q[c] / q_i[c_i] as (S, C): the weights of E[. | V_i = v_{c_i}]."""
-        qi = self.probs[i][self.cell_index[i]]
-        return self.prior[:, None] * (self.joint / qi)[None, :]
-
-
-def layout(model: InfoSaleModel) -> Layout:
-    """The :class:`Layout` of a model's discretized game."""
-    game = model.game
-    grids = [model.type_grid(i) for i in range(game.n)]
-    m = tuple(len(v) for v, _ in grids)
-    joint = np.ones(1)
-    for _, q in grids:
-        joint = np.multiply.outer(joint, q).ravel()
-    acts = game.action_counts
-    return Layout(
-        n=game.n,
-        actions=acts,
-        n_act=int(np.prod(acts)),
-        n_states=game.n_states,
-        m=m,
-        n_cells=int(np.prod(m)),
-        prior=model.prior.copy(),
-        values=[v for v, _ in grids],
-        probs=[q for _, q in grids],
-        joint=joint,
-        cell_index=np.array(np.unravel_index(np.arange(int(np.prod(m))), m)),
-        act_index=np.array(np.unravel_index(np.arange(int(np.prod(acts))), acts)),
-    )
-
-
-def utility_tensor(model: InfoSaleModel, lay: Layout, i: int) -> np.ndarray:
-    """u_i(a; theta, v) on the grid as (S, C, |A|) (v_i pi_i under Assumption 1)."""
-    game = model.game
-    pi = game.payoffs[i].reshape(lay.n_act, lay.n_states).T  # (S, |A|)
-    if game.linear:
-        vi = lay.values[i][lay.cell_index[i]]
-        return pi[:, None, :] * vi[None, :, None]
-    out = np.empty((lay.n_states, lay.n_cells, lay.n_act))
-    for c in range(lay.n_cells):
-        v = tuple(float(lay.values[j][lay.cell_index[j, c]]) for j in range(lay.n))
-        for a in range(lay.n_act):
-            prof = tuple(int(x) for x in lay.act_index[:, a])
-            for th in range(lay.n_states):
-                out[th, c, a] = float(game.utility(i, prof, th, v))
-    return out
-
-
-def share_tensor(model: InfoSaleModel, lay: Layout, i: int) -> np.ndarray:
-    """pi_i(a; theta) as (S, |A|)."""
-    return model.game.payoffs[i].reshape(lay.n_act, lay.n_states).T
-
-
-def discrete_virtual_values(v: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """phi_k = v_k - (v_{k+1} - v_k) (sum_{k' > k} q_k') / q_k, phi_m = v_m (spec §3.3)."""
-    upper = np.append(np.cumsum(q[::-1])[::-1][1:], 0.0)
-    return v - np.append(np.diff(v), 0.0) * upper / q
-
-
-def bottom_up_payments(v: np.ndarray, share: np.ndarray, K: float) -> np.ndarray:
-    """Revenue-maximizing truthful interim payments for a given share (spec §3.3, E18).
-
-    Downward-adjacent truthfulness binds, t_k = t_{k-1} + v_k (pi~_k - pi~_{k-1}) (the
-    discrete analogue of Eqs. (3.1)/(4.2)), and the level is the highest that keeps every
-    type's participation u~_k >= v_k K.  With obedience pi~ >= K, so the bottom type's
-    participation binds, t_1 = v_1 (pi~_1 - K).  Without obedience pi~ < K is possible
-    (e.g. the first best at alpha > mu) and participation then binds at an interior type.
-    """
-    t = np.empty_like(share)
-    t[0] = v[0] * share[0]
-    for k in range(1, len(v)):
-        t[k] = t[k - 1] + v[k] * (share[k] - share[k - 1])
-    slack = v * share - t - v * K
-    return t + float(slack.min())
+    rows: dict[str, list[Any]] = {
+        "buyer": [],
+        "cell": [],
+        "value": [],
+        "prob": [],
+        "interim_share": [],
+        "interim_payment": [],
+        "interim_utility": [],
+    }
+    if accuracy is not None:
+        rows["interim_accuracy"] = []
+    for i, v in enumerate(values):
+        for k in range(len(v)):
+            rows["buyer"].append(i + 1)
+            rows["cell"].append(k)
+            rows["value"].append(float(v[k]))
+            rows["prob"].append(float(probs[i][k]))
+            rows["interim_share"].append(float(share[i][k]))
+            rows["interim_payment"].append(float(payment[i][k]))
+            rows["interim_utility"].append(float(utility[i][k]))
+            if accuracy is not None:
+                rows["interim_accuracy"].append(float(accuracy[i][k]))
+    return pd.DataFrame(rows)
 
 
 def assemble(
@@ -327,18 +309,21 @@ def assemble(
     payments: list[np.ndarray],
     *,
     method: str,
+    backend: str,
     solver: str,
     seconds: float,
     value: float,
     outside_option: list,
     duals: list[np.ndarray] | None,
+    status: Status = Status.OPTIMAL,
+    advice: str | None = None,
     extra: dict | None = None,
 ) -> InfoSaleResult:
     """Every reported quantity of a rule sigma (S, C, |A|) and interim payments."""
     game = model.game
     sig = sigma.reshape(lay.n_states, lay.n_cells, lay.n_act)
     joint = lay.prior[:, None] * lay.joint[None, :]  # (S, C)
-    shares, utils, accs, gross_list = [], [], [], []
+    shares, utils, accs = [], [], []
     welfare = 0.0
     binary = all(a == lay.n_states for a in lay.actions)
     for i in range(lay.n):
@@ -352,7 +337,6 @@ def assemble(
         gross = np.bincount(ci, weights=(w * (sig * U).sum(axis=2)).sum(axis=0), minlength=lay.m[i])
         welfare += float((joint * (sig * U).sum(axis=2)).sum())
         shares.append(share)
-        gross_list.append(gross)
         utils.append(gross - payments[i])
         if binary:
             right = np.stack(
@@ -387,20 +371,13 @@ def assemble(
     implementable = bool(all(np.all(np.diff(s) >= -1e-7) for s in shares)) if game.linear else True
     c = model.constraints
     params = {
-        "game": game.preset
-        + (
-            f"(alpha={game.alpha:g}"
-            + (f", beta={game.beta:g}" if game.beta is not None else "")
-            + ")"
-            if game.alpha is not None
-            else ""
-        ),
+        "game": game.label,
         "alpha": game.alpha,
         "beta": game.beta,
         "prior": lay.prior.tolist(),
         "cells": list(lay.m),
         "actions": list(lay.actions),
-        "scheme": model.grid.scheme,
+        "scheme": model.scheme,
         "obedience": c.obedience,
         "truthfulness": c.truthfulness,
         "participation": c.participation,
@@ -409,9 +386,9 @@ def assemble(
     if extra:
         params.update(extra)
     return InfoSaleResult(
-        status="optimal",
+        status=Status(status),
         method=method,
-        objective=model.objective.kind,
+        objective_kind=model.objective.kind,
         value=float(value),
         revenue=revenue,
         welfare=welfare,
@@ -428,7 +405,9 @@ def assemble(
         obedience_duals=duals,
         implementable=implementable,
         sigma=sig,
+        backend=backend,
         solver=solver,
         seconds=float(seconds),
         parameters=params,
+        advice=advice,
     )

@@ -9,11 +9,12 @@ one row per (buyers, ε, start); ``turns`` counts the best replies actually comp
 (buyers whose sellers saw no change are skipped), ``ms/turn`` the wall-clock per turn.
 The dynamics run on the compiled order-book fast path (:mod:`datamech.solvers.psp.books`);
 ``--reference`` also times the reference path (``simulate(fast=False)``, same turns) on
-the same market.  A run stops at the cap ``--max-rounds`` or after the first pass past
+the same market.  A run stops at the cap ``--max-iterations`` (default: derived from ε,
+:func:`datamech.solvers.psp.default_max_iterations`) or after the first pass past
 ``--time-limit`` seconds (``conv`` False).  Not a test.
 
     python benchmarks/psp.py [--buyers 10 100 300 1000] [--sellers 20]
-                             [--eps 0.1 0.03 0.01] [--max-rounds 100000] [--time-limit 120]
+                             [--eps 0.1 0.03 0.01] [--max-iterations N] [--time-limit 120]
                              [--reference] [--warm] [--no-cold] [--plot DIR]
 """
 
@@ -31,7 +32,9 @@ from datamech.solvers.psp.dynamics import warm_start
 from datamech.solvers.psp.plots import plot_convergence
 
 
-def cmhk_market(n: int, J: int, eps: float, seed: int = 0, max_rounds: int = 2000) -> PSPModel:
+def cmhk_market(
+    n: int, J: int, eps: float, seed: int = 0, max_iterations: int | None = None
+) -> PSPModel:
     rng = np.random.default_rng(seed)
     Q = rng.uniform(50, 100, J)
     th0 = rng.uniform(1, 2, n)
@@ -43,7 +46,7 @@ def cmhk_market(n: int, J: int, eps: float, seed: int = 0, max_rounds: int = 200
         vals,
         eps,
         reserve=np.full(J, 0.01),
-        max_rounds=max_rounds,
+        max_iterations=max_iterations,
         seed=seed,
     )
 
@@ -53,7 +56,9 @@ def main() -> None:
     ap.add_argument("--buyers", type=int, nargs="+", default=[10, 100, 300, 1000])
     ap.add_argument("--sellers", type=int, default=20)
     ap.add_argument("--eps", type=float, nargs="+", default=[0.1, 0.03, 0.01])
-    ap.add_argument("--max-rounds", type=int, default=100_000)
+    ap.add_argument(
+        "--max-iterations", type=int, default=None, help="cap on passes (default: derived)"
+    )
     ap.add_argument("--time-limit", type=float, default=120.0, help="seconds per run")
     ap.add_argument("--reference", action="store_true", help="also time simulate(fast=False)")
     ap.add_argument("--warm", action="store_true", help="also start from the cvxpy optimum")
@@ -69,7 +74,7 @@ def main() -> None:
         runs = {}
         optimum = None
         for eps in args.eps:
-            model = cmhk_market(n, args.sellers, eps, max_rounds=args.max_rounds)
+            model = cmhk_market(n, args.sellers, eps, max_iterations=args.max_iterations)
             market = Market(model)
             bench = efficient_allocation(model)
             optimum = bench.welfare
@@ -79,7 +84,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 initial = warm_start(market, bench) if start == "warm" else None
                 run = simulate(
-                    market, initial=initial, fast=start != "ref", max_seconds=args.time_limit
+                    market, initial=initial, fast=start != "ref", time_limit=args.time_limit
                 )
                 t_psp = time.perf_counter() - t0  # warm: includes building the start
                 w = run.welfare_curve[-1]

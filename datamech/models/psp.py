@@ -8,15 +8,15 @@ Buyers i have a concave valuation θ_i of their total allocation (spec §1.4, ca
 form θ_i(Σ_j a_ij)) and may bid only at the sellers they are linked to (the bipartite
 graph E, spec A6; complete by default).  ε > 0 is the bid fee (draft §1.1).
 
-Model file (kind ``psp``)::
+Model file (kind ``psp``; every key is described in ``docs/psp.md``)::
 
     [model]
     kind = "psp"
     epsilon = 0.01
-    tie_rule = "proportional"      # | "lazar_semret" | "strict"   (spec §2.1)
-    mode = "standard"              # | "draft"                      (spec §2.6)
+    tie_break = "proportional"     # | "lazar_semret" | "strict"   (spec §2.1)
     schedule = "asynchronous"      # | "round_robin" | "synchronous" (spec §2.8)
     seed = 0
+    # max_iterations = 5000        # default: derived from ε (docs/psp.md)
 
     [[sellers]]
     name = "s1"
@@ -27,6 +27,15 @@ Model file (kind ``psp``)::
     name = "A"
     sellers = ["s1"]               # default: every seller
     valuation = { family = "quadratic", kappa = 0.01, qbar = 100 }
+
+    [solver]                       # optional: method = "draft", check_nash, ...
+    method = "dynamics"
+
+Numbers may be written as ints, floats or ``"p/q"`` strings and must lie in
+[0, 1e9] (:data:`~datamech.models.psp_valuations.MAX_VALUE`).  Old names are read with
+a ``DeprecationWarning``: ``tie_rule`` (now ``tie_break``), ``max_rounds`` (now
+``max_iterations``) and ``mode`` (now the solver option ``method``: ``"standard"`` is
+``"dynamics"``, ``"draft"`` is ``"draft"``).
 
 Examples
 --------
@@ -41,44 +50,208 @@ Examples
 
 from __future__ import annotations
 
-import math
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..errors import ModelError
+from ..numeric import read_array, read_int, read_number
+from ..sizes import check_memory
 from . import io
-from .psp_valuations import (
-    LinearCappedValuation,
-    Valuation,
-    make_valuation,
-)
+from .psp_valuations import MAX_VALUE, LinearCappedValuation, Valuation, make_valuation
 
-TIE_RULES = ("proportional", "lazar_semret", "strict")
-MODES = ("standard", "draft")
+TIE_BREAKS = ("proportional", "lazar_semret", "strict")
 SCHEDULES = ("asynchronous", "round_robin", "synchronous")
+#: The deprecated model field ``mode`` and the solver ``method`` each of its values means.
+METHOD_OF_MODE = {"standard": "dynamics", "draft": "draft"}
+MAX_SEED = 2**63 - 1
+MAX_ITERATIONS = 10**12
+
+#: Old model-file and constructor names -> new ones (read with a DeprecationWarning).
+DEPRECATED = {"tie_rule": "tie_break", "max_rounds": "max_iterations"}
+
+
+def _deprecated(old: str, new: str, stacklevel: int = 3) -> None:
+    warnings.warn(f"{old!r} is deprecated; use {new!r}", DeprecationWarning, stacklevel=stacklevel)
 
 
 def _vector(x: Any, name: str, n: int | None = None) -> np.ndarray:
-    try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise ModelError(name, f"must be a list of numbers, got {x!r}") from None
-    if arr.ndim != 1:
-        raise ModelError(name, f"must be a list of numbers, got shape {arr.shape}")
+    """A list of numbers in [0, MAX_VALUE] as a float array (entries named in errors)."""
+    arr = read_array(x, name, exact=False, ndim=1, low=0, high=MAX_VALUE, nonempty=False)
     if n is not None and arr.size != n:
         raise ModelError(name, f"must have {n} entries, got {arr.size}")
-    if not np.all(np.isfinite(arr)):
-        raise ModelError(name, f"entry {int(np.flatnonzero(~np.isfinite(arr))[0])} is not finite")
-    if np.any(arr < 0):
-        k = int(np.flatnonzero(arr < 0)[0])
-        raise ModelError(f"{name}[{k}]", f"must be >= 0, got {arr[k]}")
     return arr
 
 
 @dataclass(frozen=True, eq=False)
-class PSPModel:
+class _PSPFields:
+    supply: np.ndarray
+    buyers: tuple[str, ...]
+    valuations: tuple[Valuation, ...]
+    epsilon: float
+    sellers: tuple[str, ...] = ()
+    reserve: np.ndarray | None = None
+    retention: np.ndarray | None = None
+    edges: np.ndarray | None = None
+    tie_break: str = "proportional"
+    schedule: str = "asynchronous"
+    seed: int = 0
+    max_iterations: int | None = None
+    need: np.ndarray | None = None
+    initial_price: np.ndarray | None = None
+    p_kappa: float | None = None
+    name: str = ""
+    solver_options: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        eps = read_number(self.epsilon, "epsilon", exact=False, low=0, low_open=True,
+                          high=MAX_VALUE)  # fmt: skip
+        object.__setattr__(self, "epsilon", float(eps))
+
+        Q = _vector(self.supply, "sellers.supply")
+        if Q.size == 0:
+            raise ModelError("sellers", "the market needs at least one seller")
+        if np.any(Q <= 0):
+            k = int(np.flatnonzero(Q <= 0)[0])
+            raise ModelError(f"sellers.supply[{k}]", f"must be > 0, got {Q[k]:g}")
+        object.__setattr__(self, "supply", Q)
+        J = Q.size
+        sellers = tuple(self.sellers) or tuple(f"s{j + 1}" for j in range(J))
+        for j, s in enumerate(sellers):
+            io.check_name(s, f"sellers[{j}].name")
+        if len(sellers) != J:
+            raise ModelError("sellers", f"{len(sellers)} names for {J} supplies")
+        if len(set(sellers)) != J:
+            raise ModelError("sellers.name", "seller names must be unique")
+        object.__setattr__(self, "sellers", sellers)
+
+        buyers = tuple(self.buyers)
+        for i, b in enumerate(buyers):
+            io.check_name(b, f"buyers[{i}].name")
+        n = len(buyers)
+        if n == 0:
+            raise ModelError("buyers", "the market needs at least one buyer")
+        if len(set(buyers)) != n:
+            raise ModelError("buyers.name", "buyer names must be unique")
+        object.__setattr__(self, "buyers", buyers)
+        vals = tuple(self.valuations)
+        if len(vals) != n:
+            raise ModelError("buyers.valuation", f"{len(vals)} valuations for {n} buyers")
+        for i, v in enumerate(vals):
+            if not isinstance(v, Valuation):
+                raise ModelError(f"buyers[{i}].valuation", f"must be a Valuation, got {v!r}")
+        object.__setattr__(self, "valuations", vals)
+
+        r = np.full(J, self.epsilon) if self.reserve is None else self.reserve
+        object.__setattr__(self, "reserve", _vector(r, "sellers.reserve", J))
+        ret = np.zeros(J) if self.retention is None else self.retention
+        object.__setattr__(self, "retention", _vector(ret, "sellers.retention", J))
+
+        check_memory("buyers", float(n) * J, f"the graph of {n} buyers x {J} sellers")
+        E = np.ones((n, J), dtype=bool) if self.edges is None else np.asarray(self.edges)
+        if E.shape != (n, J):
+            raise ModelError("buyers.sellers", f"graph must be {n} x {J}, got {E.shape}")
+        E = E.astype(bool)
+        lonely = np.flatnonzero(~E.any(axis=1))
+        if lonely.size:
+            raise ModelError(
+                f"buyers[{int(lonely[0])}].sellers",
+                f"buyer {buyers[int(lonely[0])]!r} is disconnected (linked to no seller)",
+            )
+        object.__setattr__(self, "edges", E)
+
+        object.__setattr__(
+            self, "tie_break", io.check_choice(self.tie_break, "tie_break", TIE_BREAKS)
+        )
+        object.__setattr__(self, "schedule", io.check_choice(self.schedule, "schedule", SCHEDULES))
+        object.__setattr__(self, "seed", read_int(self.seed, "seed", low=0, high=MAX_SEED))
+        if self.max_iterations is not None:
+            cap = read_int(self.max_iterations, "max_iterations", low=1, high=MAX_ITERATIONS)
+            object.__setattr__(self, "max_iterations", cap)
+        if self.need is not None:
+            object.__setattr__(self, "need", _vector(self.need, "buyers.need", n))
+        if self.initial_price is not None:
+            prices = _vector(self.initial_price, "buyers.initial_price", n)
+            object.__setattr__(self, "initial_price", prices)
+        if self.p_kappa is not None:
+            pk = read_number(self.p_kappa, "p_kappa", exact=False, low=0, low_open=True,
+                             high=MAX_VALUE)  # fmt: skip
+            object.__setattr__(self, "p_kappa", float(pk))
+        io.check_name(self.name, "name", required=False)
+        if not isinstance(self.solver_options, Mapping):
+            raise ModelError("solver", "must be a table of options")
+        object.__setattr__(self, "solver_options", dict(self.solver_options))
+
+    # ------------------------------------------------------------------ views
+    @property
+    def n_buyers(self) -> int:
+        return len(self.buyers)
+
+    @property
+    def n_sellers(self) -> int:
+        return len(self.sellers)
+
+    def needs(self) -> np.ndarray:
+        """D_i, the data each buyer wants under the draft's rules (spec §2.6).
+
+        The ``need`` given, else the cap of a linear-capped valuation (the draft's
+        example, spec E5), else the demand at price 0 (q̄ for a quadratic valuation)
+        capped by the supply of the buyer's sellers [R].
+        """
+        if self.need is not None:
+            return self.need
+        linked = self.edges.astype(float) @ self.supply
+        out = np.empty(self.n_buyers)
+        for i, v in enumerate(self.valuations):
+            if isinstance(v, LinearCappedValuation):
+                out[i] = v.cap
+            else:
+                out[i] = min(float(v.demand(0.0)), float(linked[i]))
+        return out
+
+    def overage_price(self) -> float:
+        """p^κ: ``p_kappa`` if given, else the largest θ_i'(0) (no buyer's marginal value
+        exceeds it, so no price needs to) [R; the draft gives no value, spec G19]."""
+        if self.p_kappa is not None:
+            return self.p_kappa
+        return float(max(v.theta_prime0 for v in self.valuations))
+
+    def with_options(self, **changes: Any) -> PSPModel:
+        """A copy with some fields changed (validated again).
+
+        >>> from datamech.models.psp_valuations import LinearCappedValuation as L
+        >>> m = PSPModel([5.0], ("a",), (L(1.0, 2.0),), 0.1)
+        >>> m.with_options(epsilon=0.5).epsilon
+        0.5
+        """
+        data = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        data.update(changes)
+        return PSPModel(**data)
+
+    # ------------------------------------------------------------------ old names
+    @property
+    def tie_rule(self) -> str:
+        """Deprecated: :attr:`tie_break`."""
+        _deprecated("tie_rule", "tie_break")
+        return self.tie_break
+
+    @property
+    def max_rounds(self) -> int | None:
+        """Deprecated: :attr:`max_iterations`."""
+        _deprecated("max_rounds", "max_iterations")
+        return self.max_iterations
+
+    @property
+    def mode(self) -> str:
+        """Deprecated: the solver option ``method`` (``"dynamics"`` or ``"draft"``)."""
+        _deprecated("mode", "method")
+        return "draft" if self.solver_options.get("method") == "draft" else "standard"
+
+
+class PSPModel(_PSPFields):
     """A PSP data-exchange market.
 
     Parameters
@@ -100,257 +273,165 @@ class PSPModel:
     edges : bool array (n, J), optional
         E: ``edges[i, j]`` if buyer i may bid at seller j; default complete.  Every
         buyer needs at least one seller.
-    tie_rule : str
+    tie_break : str
         ``"proportional"`` (default, draft eq. 20 / [T]), ``"lazar_semret"`` or
         ``"strict"`` (draft eqs. 2–3 as printed; can over-allocate, spec §2.1).
-    mode : str
-        ``"standard"`` (PSP ε-best-reply dynamics, spec §2.7) or ``"draft"`` (the
-        draft's opt-out split and seller progressive allocation, spec §2.6).
     schedule : str
         ``"asynchronous"`` (seeded random order each pass), ``"round_robin"`` or
         ``"synchronous"`` (spec §2.8).
     seed : int
-        Seed of the asynchronous order.
-    max_rounds : int
-        Cap on passes; reaching it gives ``converged = False``.
+        Seed of the asynchronous order (and of the draft's i.i.d. initial prices).
+    max_iterations : int, optional
+        Cap on passes (time steps of the draft's rules); default derived from ε
+        (:func:`datamech.solvers.psp.default_max_iterations`).  Reaching it gives status
+        ``iteration_limit``.
     need : array (n,), optional
-        D_i, the data a buyer wants in draft mode (default: the cap of a
-        linear-capped valuation).
+        D_i, the data a buyer wants under the draft's rules (default :meth:`needs`).
     initial_price : array (n,), optional
-        Draft mode: the buyers' first bid prices (the example's table, spec §4.1).
+        Draft rules: the buyers' first bid prices (the example's table, spec §4.1).
     p_kappa : float, optional
-        Draft mode: the ISP overage price p^κ, upper bound of bid prices (spec §2.6).
+        Draft rules: the ISP overage price p^κ, upper bound of bid prices (spec §2.6);
+        default :meth:`overage_price`.
     name : str
         Free text.
+    solver_options : dict
+        The model file's ``[solver]`` table (``datamech options psp`` lists them).
+
+    ``tie_rule``, ``max_rounds`` and ``mode`` are accepted as deprecated keywords.
     """
 
-    supply: np.ndarray
-    buyers: tuple[str, ...]
-    valuations: tuple[Valuation, ...]
-    epsilon: float
-    sellers: tuple[str, ...] = ()
-    reserve: np.ndarray | None = None
-    retention: np.ndarray | None = None
-    edges: np.ndarray | None = None
-    tie_rule: str = "proportional"
-    mode: str = "standard"
-    schedule: str = "asynchronous"
-    seed: int = 0
-    max_rounds: int = 10_000
-    need: np.ndarray | None = None
-    initial_price: np.ndarray | None = None
-    p_kappa: float | None = None
-    name: str = ""
-    solver_options: dict = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        eps = self.epsilon
-        if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)):
-            raise ModelError("epsilon", f"must be a number > 0, got {eps!r}")
-        if not (math.isfinite(float(eps)) and float(eps) > 0):
-            raise ModelError("epsilon", f"must be > 0 (the bid fee), got {eps!r}")
-        object.__setattr__(self, "epsilon", float(eps))
-
-        Q = _vector(self.supply, "sellers.supply")
-        if Q.size == 0:
-            raise ModelError("sellers", "the market needs at least one seller")
-        if np.any(Q <= 0):
-            k = int(np.flatnonzero(Q <= 0)[0])
-            raise ModelError(f"sellers.supply[{k}]", f"must be > 0, got {Q[k]}")
-        object.__setattr__(self, "supply", Q)
-        J = Q.size
-        sellers = tuple(self.sellers) or tuple(f"s{j + 1}" for j in range(J))
-        if len(sellers) != J:
-            raise ModelError("sellers", f"{len(sellers)} names for {J} supplies")
-        if len(set(sellers)) != J:
-            raise ModelError("sellers.name", "seller names must be unique")
-        object.__setattr__(self, "sellers", sellers)
-
-        buyers = tuple(str(b) for b in self.buyers)
-        n = len(buyers)
-        if n == 0:
-            raise ModelError("buyers", "the market needs at least one buyer")
-        if len(set(buyers)) != n:
-            raise ModelError("buyers.name", "buyer names must be unique")
-        object.__setattr__(self, "buyers", buyers)
-        vals = tuple(self.valuations)
-        if len(vals) != n:
-            raise ModelError("buyers.valuation", f"{len(vals)} valuations for {n} buyers")
-        for i, v in enumerate(vals):
-            if not isinstance(v, Valuation):
-                raise ModelError(f"buyers[{i}].valuation", f"must be a Valuation, got {v!r}")
-        object.__setattr__(self, "valuations", vals)
-
-        r = np.full(J, self.epsilon) if self.reserve is None else self.reserve
-        object.__setattr__(self, "reserve", _vector(r, "sellers.reserve", J))
-        ret = np.zeros(J) if self.retention is None else self.retention
-        object.__setattr__(self, "retention", _vector(ret, "sellers.retention", J))
-
-        E = np.ones((n, J), dtype=bool) if self.edges is None else np.asarray(self.edges)
-        if E.shape != (n, J):
-            raise ModelError("buyers.sellers", f"graph must be {n} x {J}, got {E.shape}")
-        E = E.astype(bool)
-        lonely = np.flatnonzero(~E.any(axis=1))
-        if lonely.size:
-            raise ModelError(
-                f"buyers[{int(lonely[0])}].sellers",
-                f"buyer {buyers[int(lonely[0])]!r} is disconnected (linked to no seller)",
-            )
-        object.__setattr__(self, "edges", E)
-
-        for fname, allowed in (
-            ("tie_rule", TIE_RULES),
-            ("mode", MODES),
-            ("schedule", SCHEDULES),
-        ):
-            val = getattr(self, fname)
-            if val not in allowed:
-                label = fname.replace("_", " ")
-                raise ModelError(fname, f"unknown {label} {val!r} (known: {', '.join(allowed)})")
-        for fname, lo in (("seed", 0), ("max_rounds", 1)):
-            val = getattr(self, fname)
-            if isinstance(val, bool) or not isinstance(val, (int, np.integer)) or val < lo:
-                raise ModelError(fname, f"must be an integer >= {lo}, got {val!r}")
-            object.__setattr__(self, fname, int(val))
-
-        if self.need is not None:
-            object.__setattr__(self, "need", _vector(self.need, "buyers.need", n))
-        if self.initial_price is not None:
-            object.__setattr__(
-                self, "initial_price", _vector(self.initial_price, "buyers.initial_price", n)
-            )
-        if self.p_kappa is not None:
-            pk = self.p_kappa
-            if isinstance(pk, bool) or not isinstance(pk, (int, float)) or not pk > 0:
-                raise ModelError("p_kappa", f"must be a number > 0, got {pk!r}")
-            object.__setattr__(self, "p_kappa", float(pk))
-        if self.mode == "draft":
-            self.needs()  # raises if a need is missing
-            if self.p_kappa is None:
-                raise ModelError("p_kappa", "draft mode needs the overage price p_kappa")
-
-    # ------------------------------------------------------------------ views
-    @property
-    def n_buyers(self) -> int:
-        return len(self.buyers)
-
-    @property
-    def n_sellers(self) -> int:
-        return len(self.sellers)
-
-    def needs(self) -> np.ndarray:
-        """D_i: the ``need`` given, else the cap of a linear-capped valuation."""
-        if self.need is not None:
-            return self.need
-        out = []
-        for i, v in enumerate(self.valuations):
-            if isinstance(v, LinearCappedValuation):
-                out.append(v.cap)
-            else:
-                raise ModelError(f"buyers[{i}].need", "is required here (valuation has no cap)")
-        return np.array(out)
-
-    def with_options(self, **changes: Any) -> PSPModel:
-        """A copy with some fields changed (validated again).
-
-        >>> from datamech.models.psp_valuations import LinearCappedValuation as L
-        >>> m = PSPModel([5.0], ("a",), (L(1.0, 2.0),), 0.1)
-        >>> m.with_options(epsilon=0.5).epsilon
-        0.5
-        """
-        data = {f: getattr(self, f) for f in self.__dataclass_fields__}
-        data.update(changes)
-        return PSPModel(**data)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        for old, new in DEPRECATED.items():
+            if old in kwargs:
+                if new in kwargs:
+                    raise ModelError(old, f"is given twice (also as {new!r})")
+                _deprecated(old, new)
+                kwargs[new] = kwargs.pop(old)
+        if "mode" in kwargs:
+            _deprecated("mode", "method")
+            mode = io.check_choice(kwargs.pop("mode"), "mode", tuple(METHOD_OF_MODE))
+            opts = dict(kwargs.get("solver_options") or {})
+            opts.setdefault("method", METHOD_OF_MODE[mode])
+            kwargs["solver_options"] = opts
+        super().__init__(*args, **kwargs)
 
 
 # ------------------------------------------------------------------ model files
-_MODEL_KEYS = {
-    "kind",
-    "name",
-    "epsilon",
-    "tie_rule",
-    "mode",
-    "schedule",
-    "seed",
-    "max_rounds",
-    "p_kappa",
-}
+_MODEL_KEYS = {"kind", "name", "epsilon", "tie_break", "schedule", "seed", "max_iterations"}
+_MODEL_KEYS |= {"p_kappa", "tie_rule", "max_rounds", "mode"}
 _SELLER_KEYS = {"name", "supply", "reserve", "retention"}
 _BUYER_KEYS = {"name", "valuation", "sellers", "need", "initial_price"}
-SOLVER_KEYS = {"backend", "check_nash", "nash_sample", "warm_start"}
-SOLVER_KEYS |= {"winners_per_step", "isp_fallback", "initial_prices"}
+
+
+def _renamed(m: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``[model]`` table with deprecated keys renamed (DeprecationWarning)."""
+    out = dict(m)
+    for old, new in DEPRECATED.items():
+        if old in out:
+            if new in out:
+                raise ModelError(f"model.{old}", f"is given twice (also as {new!r})")
+            _deprecated(f"model.{old}", f"model.{new}", stacklevel=4)
+            out[new] = out.pop(old)
+    return out
+
+
+def _number(x: Any, where: str, **kw: Any) -> float:
+    return float(read_number(x, where, exact=False, high=MAX_VALUE, **kw))
 
 
 def from_toml(data: dict[str, Any]) -> PSPModel:
     """Build a :class:`PSPModel` from a parsed model file (``[model]``, ``[[sellers]]``,
     ``[[buyers]]``, optional ``[solver]``); unknown keys are errors."""
     io.check_keys(data, "file", {"model", "sellers", "buyers", "solver"}, ("model",))
-    m = data["model"]
-    io.check_keys(m, "model", _MODEL_KEYS, required=("kind", "epsilon"))
+    io.check_keys(data["model"], "model", _MODEL_KEYS, required=("kind", "epsilon"))
+    m = _renamed(data["model"])
+    solver = dict(data.get("solver", {}))
+    if "mode" in m:
+        _deprecated("model.mode", "solver.method", stacklevel=3)
+        method = METHOD_OF_MODE[io.check_choice(m["mode"], "model.mode", tuple(METHOD_OF_MODE))]
+        if solver.setdefault("method", method) != method:
+            raise ModelError("model.mode", f"conflicts with solver.method = {solver['method']!r}")
+    eps = _number(m["epsilon"], "model.epsilon", low=0, low_open=True)
     sellers = data.get("sellers")
     buyers = data.get("buyers")
     if not isinstance(sellers, list) or not sellers:
         raise ModelError("sellers", "give at least one [[sellers]] table")
     if not isinstance(buyers, list) or not buyers:
         raise ModelError("buyers", "give at least one [[buyers]] table")
+    check_memory("buyers", float(len(buyers)) * len(sellers),
+                 f"the graph of {len(buyers)} buyers x {len(sellers)} sellers")  # fmt: skip
     names, supply, reserve, retention = [], [], [], []
     for j, s in enumerate(sellers):
-        io.check_keys(s, f"sellers[{j}]", _SELLER_KEYS, required=("supply",))
-        names.append(str(s.get("name", f"s{j + 1}")))
-        supply.append(_number(s["supply"], f"sellers[{j}].supply"))
-        reserve.append(_number(s.get("reserve", m["epsilon"]), f"sellers[{j}].reserve"))
-        retention.append(_number(s.get("retention", 0.0), f"sellers[{j}].retention"))
+        where = f"sellers[{j}]"
+        io.check_keys(s, where, _SELLER_KEYS, required=("supply",))
+        names.append(io.check_name(s.get("name", f"s{j + 1}"), f"{where}.name"))
+        supply.append(_number(s["supply"], f"{where}.supply", low=0, low_open=True))
+        reserve.append(_number(s.get("reserve", eps), f"{where}.reserve", low=0))
+        retention.append(_number(s.get("retention", 0.0), f"{where}.retention", low=0))
     index = {nm: j for j, nm in enumerate(names)}
+    if len(index) != len(names):
+        dup = next(nm for nm in names if names.count(nm) > 1)
+        raise ModelError(f"sellers[{names.index(dup, names.index(dup) + 1)}].name",
+                         f"seller name {dup!r} is used twice")  # fmt: skip
     bnames, vals, needs, prices = [], [], [], []
     E = np.zeros((len(buyers), len(sellers)), dtype=bool)
     for i, b in enumerate(buyers):
         where = f"buyers[{i}]"
         io.check_keys(b, where, _BUYER_KEYS, required=("valuation",))
-        bnames.append(str(b.get("name", f"b{i + 1}")))
+        bnames.append(io.check_name(b.get("name", f"b{i + 1}"), f"{where}.name"))
         vals.append(make_valuation(b["valuation"], f"{where}.valuation"))
-        links = b.get("sellers", names)
+        if "sellers" not in b:
+            E[i] = True  # linked to every seller
+        links = b.get("sellers", [])
         if not isinstance(links, list):
-            raise ModelError(f"{where}.sellers", f"must be a list of seller names, got {links!r}")
-        for nm in links:
+            raise ModelError(f"{where}.sellers", "must be a list of seller names")
+        for k, nm in enumerate(links):
+            io.check_name(nm, f"{where}.sellers[{k}]")
             if nm not in index:
-                raise ModelError(f"{where}.sellers", f"unknown seller {nm!r}")
+                raise ModelError(f"{where}.sellers[{k}]", f"unknown seller {nm!r}")
             E[i, index[nm]] = True
-        needs.append(b.get("need"))
-        prices.append(b.get("initial_price"))
+        needs.append(None if "need" not in b else _number(b["need"], f"{where}.need", low=0))
+        prices.append(
+            None
+            if "initial_price" not in b
+            else _number(b["initial_price"], f"{where}.initial_price", low=0)
+        )
+    if len(set(bnames)) != len(bnames):
+        dup = next(nm for nm in bnames if bnames.count(nm) > 1)
+        raise ModelError(f"buyers[{bnames.index(dup, bnames.index(dup) + 1)}].name",
+                         f"buyer name {dup!r} is used twice")  # fmt: skip
     for label, arr in (("need", needs), ("initial_price", prices)):
         if any(x is not None for x in arr) and any(x is None for x in arr):
             k = arr.index(None)
             raise ModelError(f"buyers[{k}].{label}", "give it for every buyer or for none")
-    solver = data.get("solver", {})
-    io.check_keys(solver, "solver", SOLVER_KEYS)
+
+    def model_field(key: str, default: Any, check) -> Any:
+        return check(m[key], f"model.{key}") if key in m else default
+
+    def choice(allowed: tuple[str, ...]):
+        return lambda v, f: io.check_choice(v, f, allowed)
+
     return PSPModel(
         supply=supply,
         buyers=tuple(bnames),
         valuations=tuple(vals),
-        epsilon=m["epsilon"],
+        epsilon=eps,
         sellers=tuple(names),
         reserve=reserve,
         retention=retention,
         edges=E,
-        tie_rule=m.get("tie_rule", "proportional"),
-        mode=m.get("mode", "standard"),
-        schedule=m.get("schedule", "asynchronous"),
-        seed=m.get("seed", 0),
-        max_rounds=m.get("max_rounds", 10_000),
-        need=None if needs[0] is None else [_number(x, "buyers.need") for x in needs],
-        initial_price=None
-        if prices[0] is None
-        else [_number(x, "buyers.initial_price") for x in prices],
-        p_kappa=m.get("p_kappa"),
-        name=str(m.get("name", "")),
-        solver_options=dict(solver),
+        tie_break=model_field("tie_break", "proportional", choice(TIE_BREAKS)),
+        schedule=model_field("schedule", "asynchronous", choice(SCHEDULES)),
+        seed=model_field("seed", 0, lambda v, f: read_int(v, f, low=0, high=MAX_SEED)),
+        max_iterations=model_field(
+            "max_iterations", None, lambda v, f: read_int(v, f, low=1, high=MAX_ITERATIONS)
+        ),
+        need=None if needs[0] is None else needs,
+        initial_price=None if prices[0] is None else prices,
+        p_kappa=model_field("p_kappa", None, lambda v, f: _number(v, f, low=0, low_open=True)),
+        name=model_field("name", "", lambda v, f: io.check_name(v, f, required=False)),
+        solver_options=solver,
     )
-
-
-def _number(x: Any, where: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise ModelError(where, f"must be a number, got {x!r}")
-    return float(x)
 
 
 def to_toml(model: PSPModel) -> dict[str, Any]:
@@ -360,12 +441,12 @@ def to_toml(model: PSPModel) -> dict[str, Any]:
         m["name"] = model.name
     m.update(
         epsilon=model.epsilon,
-        tie_rule=model.tie_rule,
-        mode=model.mode,
+        tie_break=model.tie_break,
         schedule=model.schedule,
         seed=model.seed,
-        max_rounds=model.max_rounds,
     )
+    if model.max_iterations is not None:
+        m["max_iterations"] = model.max_iterations
     if model.p_kappa is not None:
         m["p_kappa"] = model.p_kappa
     sellers = [
@@ -395,3 +476,5 @@ def to_toml(model: PSPModel) -> dict[str, Any]:
 
 
 io.register_kind("psp", PSPModel, from_toml, to_toml)
+
+__all__ = ["METHOD_OF_MODE", "PSPModel", "SCHEDULES", "TIE_BREAKS", "from_toml", "to_toml"]

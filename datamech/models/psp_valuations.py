@@ -25,28 +25,36 @@ True
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..errors import ModelError
+from ..numeric import fmt, read_array, read_number
+from .io import check_choice, check_keys
 
 FAMILIES = ("quadratic", "log", "piecewise_linear", "linear_capped")
 
 
-def _num(x: Any, name: str, *, positive: bool = False) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
-        raise ModelError(name, f"must be a number, got {x!r}")
-    v = float(x)
-    if not math.isfinite(v):
-        raise ModelError(name, f"must be finite, got {x!r}")
-    if positive and v <= 0:
-        raise ModelError(name, f"must be positive, got {x!r}")
-    if v < 0:
-        raise ModelError(name, f"must be >= 0, got {x!r}")
-    return v
+#: Largest magnitude of a number in a psp model (documented range, docs/psp.md "Ranges"):
+#: values, prices and quantities up to 1e9 keep products (welfare, costs) and the
+#: dynamics' comparisons with ε well inside float64; rescale the units beyond it.
+MAX_VALUE = 1e9
+
+
+def read_parameter(x: Any, name: str, *, positive: bool = False) -> float:
+    """A valuation parameter: a number (``"p/q"`` accepted) in [0, MAX_VALUE] (or (0, ...]).
+
+    >>> read_parameter("3/4", "valuation.kappa")
+    0.75
+    >>> read_parameter(1e308, "valuation.price")
+    Traceback (most recent call last):
+    ...
+    datamech.errors.ModelError: valuation.price: must be <= 1000000000, got 1e+308
+    """
+    return float(read_number(x, name, exact=False, low=0, low_open=positive, high=MAX_VALUE))
 
 
 class Valuation:
@@ -100,8 +108,10 @@ class QuadraticValuation(Valuation):
     family: str = field(default="quadratic", init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kappa", _num(self.kappa, "valuation.kappa", positive=True))
-        object.__setattr__(self, "qbar", _num(self.qbar, "valuation.qbar", positive=True))
+        object.__setattr__(
+            self, "kappa", read_parameter(self.kappa, "valuation.kappa", positive=True)
+        )
+        object.__setattr__(self, "qbar", read_parameter(self.qbar, "valuation.qbar", positive=True))
 
     def value(self, z):
         zz = np.minimum(np.maximum(z, 0.0), self.qbar)
@@ -152,8 +162,8 @@ class LogValuation(Valuation):
     family: str = field(default="log", init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "w", _num(self.w, "valuation.w", positive=True))
-        object.__setattr__(self, "a", _num(self.a, "valuation.a", positive=True))
+        object.__setattr__(self, "w", read_parameter(self.w, "valuation.w", positive=True))
+        object.__setattr__(self, "a", read_parameter(self.a, "valuation.a", positive=True))
 
     def value(self, z):
         out = self.w * np.log1p(np.maximum(z, 0.0) / self.a)
@@ -208,12 +218,18 @@ class PiecewiseLinearValuation(Valuation):
     family: str = field(default="piecewise_linear", init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if isinstance(self.breaks, (str, bytes)) or not hasattr(self.breaks, "__len__"):
-            raise ModelError("valuation.breaks", f"must be a list of numbers, got {self.breaks!r}")
-        if isinstance(self.slopes, (str, bytes)) or not hasattr(self.slopes, "__len__"):
-            raise ModelError("valuation.slopes", f"must be a list of numbers, got {self.slopes!r}")
-        b = tuple(_num(x, "valuation.breaks") for x in self.breaks)
-        s = tuple(_num(x, "valuation.slopes") for x in self.slopes)
+        arrays = {}
+        for name in ("breaks", "slopes"):
+            arrays[name] = read_array(
+                getattr(self, name),
+                f"valuation.{name}",
+                exact=False,
+                ndim=1,
+                low=0,
+                high=MAX_VALUE,
+                nonempty=name == "slopes",
+            )
+        b, s = tuple(arrays["breaks"].tolist()), tuple(arrays["slopes"].tolist())
         if len(s) != len(b) + 1:
             raise ModelError(
                 "valuation.slopes",
@@ -224,7 +240,7 @@ class PiecewiseLinearValuation(Valuation):
         if any(s2 > s1 for s1, s2 in zip(s, s[1:], strict=False)):
             raise ModelError(
                 "valuation.slopes",
-                f"must be non-increasing (θ must be concave), got {list(s)}",
+                f"must be non-increasing (θ must be concave), got [{', '.join(map(fmt, s))}]",
             )
         object.__setattr__(self, "breaks", b)
         object.__setattr__(self, "slopes", s)
@@ -299,8 +315,10 @@ class LinearCappedValuation(Valuation):
     family: str = field(default="linear_capped", init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "price", _num(self.price, "valuation.price", positive=True))
-        object.__setattr__(self, "cap", _num(self.cap, "valuation.cap", positive=True))
+        object.__setattr__(
+            self, "price", read_parameter(self.price, "valuation.price", positive=True)
+        )
+        object.__setattr__(self, "cap", read_parameter(self.cap, "valuation.cap", positive=True))
 
     def value(self, z):
         out = self.price * np.minimum(np.maximum(z, 0.0), self.cap)
@@ -340,7 +358,7 @@ _FAMILY_TYPES = {
 }
 
 
-def make_valuation(table: dict[str, Any], where: str = "valuation") -> Valuation:
+def make_valuation(table: Mapping[str, Any], where: str = "valuation") -> Valuation:
     """Build a valuation from a model-file table ``{family = ..., <parameters>}``.
 
     Errors name the field as ``<where>.<key>``.
@@ -348,15 +366,10 @@ def make_valuation(table: dict[str, Any], where: str = "valuation") -> Valuation
     >>> make_valuation({"family": "log", "w": 2.0, "a": 1.0})
     LogValuation(w=2.0, a=1.0)
     """
-    from .io import check_keys
-
-    if not isinstance(table, dict):
-        raise ModelError(where, f"must be a table with a family, got {table!r}")
-    fam = table.get("family")
-    if fam not in _FAMILY_TYPES:
-        raise ModelError(
-            f"{where}.family", f"unknown valuation family {fam!r} (known: {', '.join(FAMILIES)})"
-        )
+    if not isinstance(table, Mapping) or "family" not in table:
+        every = {"family"}.union(*(keys for _, keys in _FAMILY_TYPES.values()))
+        check_keys(table, where, every, required=("family",))  # raises
+    fam = check_choice(table["family"], f"{where}.family", FAMILIES)
     typ, keys = _FAMILY_TYPES[fam]
     check_keys(table, where, ("family", *keys), required=keys)
     try:

@@ -1,10 +1,14 @@
-"""The datamech command on psp model files (subprocess, as a user runs it)."""
+"""The datamech command on psp model files: as a user runs it (subprocess), and the
+bad-input paths in process (``datamech.cli.main``, the same code without the start-up)."""
 
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
+
+from datamech.cli import main
 
 EX = "examples/models"
 
@@ -13,6 +17,18 @@ def run(*args):
     return subprocess.run(
         [sys.executable, "-m", "datamech.cli", *args], capture_output=True, text=True
     )
+
+
+@pytest.fixture
+def cli(capsys):
+    """``main(args)`` in process, with its exit code and output like ``run``."""
+
+    def call(*args):
+        code = main(list(args))
+        out = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out.out, stderr=out.err)
+
+    return call
 
 
 def test_solve_json_worked_example():
@@ -30,6 +46,8 @@ def test_solve_json_worked_example():
     assert d["efficiency"] == pytest.approx(207.3 / 207.8)
     assert len(d["allocation"]) == 5 and len(d["allocation"][0]) == 2
     assert d["eps_nash"]["ok"] is True
+    assert d["status"] == "evaluated" and d["objective"] == pytest.approx(207.3)
+    assert d["objective_name"] == "welfare" and d["method"] == "dynamics"
 
 
 def test_solve_human_output_and_out_dir(tmp_path):
@@ -39,26 +57,26 @@ def test_solve_human_output_and_out_dir(tmp_path):
     saved = json.loads((tmp_path / "result.json").read_text())
     assert saved["converged"] is True
     assert saved["optimal_welfare"] == pytest.approx(159.036646, abs=1e-5)  # REG-7 restricted
-    assert (tmp_path / "result.csv").read_text().startswith("buyer,seller")
+    assert (tmp_path / "result.csv").read_text().startswith("buyer,")  # per buyer
     for suffix in ("png", "pdf"):  # convergence curves
-        assert (tmp_path / f"psp_convergence.{suffix}").stat().st_size > 1000
+        assert (tmp_path / f"result.{suffix}").stat().st_size > 1000
 
 
 @pytest.mark.parametrize(
     "body, fragment",
     [
         ("epsilon = 0.0", "epsilon: must be > 0"),
-        ("epsilon = 0.1\ntie_rule = 'coin'", "tie_rule: unknown tie rule"),
+        ("epsilon = 0.1\ntie_break = 'coin'", "model.tie_break: unknown value 'coin'"),
         ("epsilon = 0.1\ncolour = 'red'", "model.colour: unknown key"),
     ],
 )
-def test_bad_model_section_is_one_line_exit_2(tmp_path, body, fragment):
+def test_bad_model_section_is_one_line_exit_2(tmp_path, cli, body, fragment):
     p = tmp_path / "bad.toml"
     p.write_text(
         "[model]\nkind = 'psp'\n" + body + "\n[[sellers]]\nsupply = 5\n"
         "[[buyers]]\nvaluation = {family = 'log', w = 1, a = 1}\n"
     )
-    res = run("solve", str(p), "--json")
+    res = cli("solve", str(p), "--json")
     assert res.returncode == 2 and res.stdout == ""
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in res.stderr
@@ -68,8 +86,12 @@ def test_bad_model_section_is_one_line_exit_2(tmp_path, body, fragment):
 @pytest.mark.parametrize(
     "sellers, buyers, fragment",
     [
-        ("supply = -5", "valuation = {family = 'log', w = 1, a = 1}", "supply[0]: must be >= 0"),
-        ("supply = 5\nreserve = -1", "valuation = {family = 'log', w = 1, a = 1}", "reserve[0]"),
+        ("supply = -5", "valuation = {family = 'log', w = 1, a = 1}", "supply: must be > 0"),
+        (
+            "supply = 5\nreserve = -1",
+            "valuation = {family = 'log', w = 1, a = 1}",
+            "sellers[0].reserve",
+        ),
         (
             "supply = 5",
             "valuation = {family = 'piecewise_linear', breaks = [1], slopes = [1, 2]}",
@@ -78,7 +100,7 @@ def test_bad_model_section_is_one_line_exit_2(tmp_path, body, fragment):
         ("supply = 5", "sellers = []\nvaluation = {family = 'log', w = 1, a = 1}", "disconnected"),
     ],
 )
-def test_bad_market_is_one_line_exit_2(tmp_path, sellers, buyers, fragment):
+def test_bad_market_is_one_line_exit_2(tmp_path, cli, sellers, buyers, fragment):
     p = tmp_path / "bad.toml"
     p.write_text(
         "[model]\nkind = 'psp'\nepsilon = 0.1\n[[sellers]]\n"
@@ -87,13 +109,27 @@ def test_bad_market_is_one_line_exit_2(tmp_path, sellers, buyers, fragment):
         + buyers
         + "\n"
     )
-    res = run("solve", str(p))
+    res = cli("solve", str(p))
     assert res.returncode == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], res.stderr
 
 
-def test_bad_cli_option():
-    res = run("solve", f"{EX}/psp_elastic.toml", "--tie-break", "first")
-    assert res.returncode == 2 and "tie_rule" in res.stderr
+def test_bad_cli_option(cli):
+    res = cli("solve", f"{EX}/psp_elastic.toml", "--tie-break", "first")
+    assert res.returncode == 2 and "tie_break" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_options_psp_lists_methods_and_options(cli):
+    res = cli("options", "psp")
+    assert res.returncode == 0
+    assert "dynamics (default)" in res.stdout and "draft:" in res.stdout
+    assert "tie_break" in res.stdout and "deprecated names: tie_rule" in res.stdout
+
+
+def test_method_flag_runs_the_draft_rules(cli):
+    res = cli("solve", f"{EX}/psp_cmhk_example.toml", "--method", "draft", "--json")
+    d = json.loads(res.stdout)
+    assert res.returncode == 0 and d["method"] == "draft" and d["eps_nash"] is None
+    assert len(d["trace"]) == d["rounds"] + 1

@@ -138,7 +138,8 @@ def test_defaults():
     m = _model()
     assert m.sellers == ("s1", "s2") and m.reserve.tolist() == [0.01, 0.01]
     assert m.retention.tolist() == [0.0, 0.0] and m.edges.all()
-    assert (m.tie_rule, m.mode, m.schedule) == ("proportional", "standard", "asynchronous")
+    assert (m.tie_break, m.schedule, m.max_iterations) == ("proportional", "asynchronous", None)
+    assert m.solver_options == {}
 
 
 @pytest.mark.parametrize(
@@ -150,10 +151,8 @@ def test_defaults():
         (dict(epsilon=0.0), "epsilon"),
         (dict(epsilon=-0.5), "epsilon"),
         (dict(edges=[[True, False], [False, False]]), "buyers[1].sellers"),
-        (dict(tie_rule="coin"), "tie_rule"),
-        (dict(mode="magic"), "mode"),
+        (dict(tie_break="coin"), "tie_break"),
         (dict(schedule="whenever"), "schedule"),
-        (dict(mode="draft"), "p_kappa"),
         (dict(buyers=("A", "A")), "buyers.name"),
     ],
 )
@@ -190,10 +189,10 @@ def test_from_toml_and_round_trip(tmp_path):
         (lambda d: d["model"].update(colour=1), "model.colour"),
         (lambda d: d["sellers"][0].update(price=1), "sellers[0].price"),
         (lambda d: d["buyers"][0].update(budget=1), "buyers[0].budget"),
-        (lambda d: d["buyers"][0].update(sellers=["s9"]), "buyers[0].sellers"),
+        (lambda d: d["buyers"][0].update(sellers=["s9"]), "buyers[0].sellers[0]"),
         (lambda d: d["buyers"][0].update(sellers=[]), "buyers[0].sellers"),
-        (lambda d: d["sellers"][1].update(supply=-3), "sellers.supply[1]"),
-        (lambda d: d["model"].update(tie_rule="first"), "tie_rule"),
+        (lambda d: d["sellers"][1].update(supply=-3), "sellers[1].supply"),
+        (lambda d: d["model"].update(tie_break="first"), "model.tie_break"),
         (lambda d: d.update(extra={}), "file.extra"),
         (lambda d: d["buyers"][1]["valuation"].update(kappa=0), "buyers[1].valuation.kappa"),
     ],
@@ -212,10 +211,140 @@ def test_examples_load(name):
     assert isinstance(m, PSPModel) and m.n_buyers == 5 and m.supply.tolist() == [65, 85]
 
 
-def test_draft_mode_model_validates_and_solves():
-    m = _model(mode="draft", p_kappa=3.0, initial_price=[1.0, 1.2])
+def test_draft_method_model_validates_and_solves():
+    m = _model(p_kappa=3.0, initial_price=[1.0, 1.2])
     assert m.needs().tolist() == [50.0, 40.0]
-    res = dm.solve(m)
-    assert res.mode == "draft" and res.converged
+    res = dm.solve(m, method="draft")
+    assert res.method == "draft" and res.converged
     with pytest.raises(ModelError, match="solver.winners_per_step"):
-        dm.solve(m, winners_per_step="some")
+        dm.solve(m, method="draft", winners_per_step="some")
+
+
+# ----------------------------------------------------------------- issue 12 §2: trust
+@pytest.mark.parametrize(
+    "edit, field, fragment",
+    [
+        (lambda d: d["buyers"][1]["valuation"].update(family=["quadratic"]),
+         "buyers[1].valuation.family", "must be a string, got a list"),
+        (lambda d: d["buyers"][1]["valuation"].update(family={"a": 1}),
+         "buyers[1].valuation.family", "must be a string"),
+        (lambda d: d["buyers"][1].update(valuation={"family": "quadratic"}),
+         "buyers[1].valuation", "missing required keys kappa, qbar"),
+        (lambda d: d["buyers"][1].update(valuation={"kappa": 1}),
+         "buyers[1].valuation.family", "is required"),
+        (lambda d: d["buyers"][1].update(valuation=[1]), "buyers[1].valuation", "must be a table"),
+        (lambda d: d["buyers"][1]["valuation"].update(kappa=1e308),
+         "buyers[1].valuation.kappa", "must be <= 1000000000, got 1e+308"),
+        (lambda d: d["buyers"][0]["valuation"].update(w=float("nan")),
+         "buyers[0].valuation.w", "must be a finite number"),
+        (lambda d: d["buyers"][0]["valuation"].update(w=True),
+         "buyers[0].valuation.w", "must be a number, got the boolean true"),
+        (lambda d: d["buyers"][0]["valuation"].update(w="x/2"),
+         "buyers[0].valuation.w", "must be a number"),
+        (lambda d: d["buyers"][0].update(name=True), "buyers[0].name", "must be a string"),
+        (lambda d: d["buyers"][0].update(name=[1]), "buyers[0].name", "must be a string"),
+        (lambda d: d["sellers"][0].update(name=1), "sellers[0].name", "must be a string"),
+        (lambda d: d["buyers"][0].update(sellers=[1]), "buyers[0].sellers[0]", "must be a string"),
+        (lambda d: d["buyers"][0].update(sellers="s1"), "buyers[0].sellers", "list of seller"),
+        (lambda d: d["model"].update(name=True), "model.name", "must be a string"),
+        (lambda d: d["model"].update(epsilon=1e308), "model.epsilon", "must be <= 1000000000"),
+        (lambda d: d["model"].update(epsilon="abc"), "model.epsilon", "must be a number"),
+        (lambda d: d["model"].update(seed=1e308), "model.seed", "must be <="),
+        (lambda d: d["model"].update(seed=0.5), "model.seed", "must be an integer"),
+        (lambda d: d["model"].update(max_iterations=0), "model.max_iterations", "must be >= 1"),
+        (lambda d: d["model"].update(schedule=["round_robin"]), "model.schedule", "a list"),
+        (lambda d: d["model"].update(tie_break=True), "model.tie_break", "must be a string"),
+        (lambda d: d["sellers"][0].update(supply=1e308), "sellers[0].supply", "<= 1000000000"),
+        (lambda d: d["sellers"][0].update(reserve=float("inf")), "sellers[0].reserve", "finite"),
+        (lambda d: d["sellers"][1].update(name="s1"), "sellers[1].name", "used twice"),
+        (lambda d: d["buyers"][1].update(name="A"), "buyers[1].name", "used twice"),
+        (lambda d: d["buyers"][0].update(need=-1), "buyers[0].need", "must be >= 0"),
+        (lambda d: d["sellers"][0].update(fuzz=1), "sellers[0].fuzz", "unknown key"),
+        (lambda d: d.update(sellers=["abc"]), "sellers[0]", "must be a table"),
+    ],
+)  # fmt: skip
+def test_bad_values_give_one_model_error_naming_the_field(edit, field, fragment):
+    d = _file()
+    edit(d)
+    with pytest.raises(ModelError) as exc:
+        from_toml(d)
+    assert exc.value.field == field
+    assert fragment in exc.value.problem
+
+
+def test_exact_and_mixed_numbers_are_read():
+    # issue 12 §2: "1/3" was refused in psp; numbers may be ints, floats or "p/q"
+    d = _file()
+    d["model"]["epsilon"] = "1/10"
+    d["sellers"][0].update(supply="130/2", reserve="1/4")
+    d["buyers"][1]["valuation"].update(kappa="1/3", qbar=10)
+    m = from_toml(d)
+    assert m.epsilon == 0.1 and m.supply.tolist() == [65.0, 85.0]
+    assert m.reserve.tolist() == [0.25, 0.5]
+    assert m.valuations[1].kappa == pytest.approx(1 / 3) and m.valuations[1].qbar == 10.0
+    v = make_valuation(
+        {"family": "piecewise_linear", "breaks": ["1/2", 1], "slopes": [2, "3/2", 0]}
+    )
+    assert v.breaks == (0.5, 1.0) and v.slopes == (2.0, 1.5, 0.0)
+
+
+def test_deprecated_file_names_still_read():
+    d = _file()
+    d["model"].update(tie_rule="strict", max_rounds=50, mode="draft")
+    with pytest.warns(DeprecationWarning) as rec:
+        m = from_toml(d)
+    said = " ".join(str(w.message) for w in rec)
+    assert "tie_break" in said and "max_iterations" in said and "method" in said
+    assert (m.tie_break, m.max_iterations, m.solver_options) == ("strict", 50, {"method": "draft"})
+    out = to_toml(m)  # written back under the new names
+    assert out["model"]["tie_break"] == "strict" and out["model"]["max_iterations"] == 50
+    assert "tie_rule" not in out["model"] and out["solver"] == {"method": "draft"}
+    d["model"]["tie_break"] = "strict"
+    with pytest.raises(ModelError, match="given twice"):
+        from_toml(d)
+    d = _file()
+    d["model"]["mode"] = "draft"
+    d["solver"] = {"method": "dynamics"}
+    with pytest.warns(DeprecationWarning), pytest.raises(ModelError) as exc:
+        from_toml(d)
+    assert exc.value.field == "model.mode"
+
+
+def test_deprecated_constructor_keywords_and_attributes():
+    with pytest.warns(DeprecationWarning, match="tie_break"):
+        m = _model(tie_rule="lazar_semret")
+    assert m.tie_break == "lazar_semret"
+    with pytest.warns(DeprecationWarning, match="max_iterations"):
+        m = _model(max_rounds=7)
+    assert m.max_iterations == 7
+    with pytest.warns(DeprecationWarning, match="method"):
+        m = _model(mode="draft")
+    assert m.solver_options == {"method": "draft"}
+    with pytest.warns(DeprecationWarning):
+        assert m.mode == "draft" and m.tie_rule == "proportional" and m.max_rounds is None
+    with pytest.warns(DeprecationWarning), pytest.raises(ModelError) as exc:
+        _model(mode="magic")
+    assert exc.value.field == "mode"
+
+
+def test_draft_defaults_for_need_and_overage_price():
+    # need: the cap of a linear-capped valuation, else q̄ (the demand at price 0) capped
+    # by the supply the buyer reaches; p^κ: the largest θ'(0)
+    E = np.array([[True, False], [True, True], [False, True]])
+    vals = (L_(2.0, 7.0), QuadraticValuation(0.1, 40.0), LogValuation(1.0, 1.0))
+    m = PSPModel([10.0, 20.0], ("a", "b", "c"), vals, 0.1, edges=E)
+    assert m.needs().tolist() == [7.0, 30.0, 20.0]
+    assert m.overage_price() == 4.0  # θ_b'(0) = 0.1 · 40
+    assert m.with_options(p_kappa=3.5).overage_price() == 3.5
+
+
+def test_a_huge_graph_is_refused_before_it_is_allocated():
+    from datamech.sizes import memory_limit
+
+    vals = (LinearCappedValuation(1.0, 1.0),) * 2000
+    with memory_limit(1e-3), pytest.raises(ModelError) as exc:  # 1 MB
+        PSPModel(np.ones(1000), tuple(f"b{i}" for i in range(2000)), vals, 0.1)
+    assert exc.value.field == "buyers" and "2000 buyers x 1000 sellers" in exc.value.problem
+
+
+L_ = LinearCappedValuation

@@ -27,9 +27,9 @@ P_T0 = [F(1), F(6, 5), F(3, 2), F(2), F(11, 5)]
 @pytest.mark.parametrize("rule", RULES)
 def test_reg1_allocation_and_costs_exact(rule):
     # REG-1: E 14, D 20, C 26, B the remaining 25, A nothing (hand: 85-14-20-26 = 25)
-    assert psp_allocation(Q_T0, P_T0, 85, tie_rule=rule) == [0, 25, 26, 20, 14]
+    assert psp_allocation(Q_T0, P_T0, 85, tie_break=rule) == [0, 25, 26, 20, 14]
     # c_B = 25 * 1 (A loses 25); c_C = 15*1.2 + 11*1; c_D = 15*1.2 + 5*1; c_E = 14*1.2
-    costs = psp_costs(Q_T0, P_T0, 85, tie_rule=rule)
+    costs = psp_costs(Q_T0, P_T0, 85, tie_break=rule)
     assert costs == [0, 25, 29, 23, F(84, 5)]
     assert sum(costs) == F(469, 5)  # revenue 93.8
 
@@ -73,11 +73,11 @@ def test_reg2_seller1_with_and_without_reserve():
 
 def test_reg3_ties():
     q, p = [60, 70], [4, 4]
-    strict = clear_auction(q, p, 100, tie_rule="strict")
+    strict = clear_auction(q, p, 100, tie_break="strict")
     assert strict.allocation == [60, 70] and not strict.feasible  # 130 > 100, flagged
-    ls = clear_auction(q, p, 100, tie_rule="lazar_semret")
+    ls = clear_auction(q, p, 100, tie_break="lazar_semret")
     assert ls.allocation == [30, 40] and ls.costs == [120, 120]
-    prop = clear_auction(q, p, F(100), tie_rule="proportional")
+    prop = clear_auction(q, p, F(100), tie_break="proportional")
     assert prop.allocation == [F(600, 13), F(700, 13)]
     # c_1 = 4 (70 − 700/13), c_2 = 4 (60 − 600/13)
     assert prop.costs == [F(840, 13), F(720, 13)]
@@ -92,8 +92,8 @@ def test_available_quantity_is_eq2():
 
 
 def test_bad_inputs():
-    with pytest.raises(ModelError, match="tie_rule"):
-        psp_allocation([1], [1], 1, tie_rule="coin")
+    with pytest.raises(ModelError, match="tie_break"):
+        psp_allocation([1], [1], 1, tie_break="coin")
     with pytest.raises(ModelError, match=r"bids\[0\]"):
         psp_allocation([-1], [1], 1)
     with pytest.raises(ModelError, match="supply"):
@@ -149,5 +149,5 @@ def test_duality_eq19(bs, Q, y2, z):
 def test_lazar_semret_tie_with_the_reserve_charges_for_nothing():
     # found by hypothesis: a bid tied with the reserve price gets 0 but displaces the
     # reserve's unit (both are "excluded" under the [LS] tie rule), so c > p a
-    out = clear_auction([1], [1], 1, reserve=1, tie_rule="lazar_semret")
+    out = clear_auction([1], [1], 1, reserve=1, tie_break="lazar_semret")
     assert out.allocation == [0] and out.costs == [1] and out.unsold == 1

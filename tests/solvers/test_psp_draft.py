@@ -22,7 +22,7 @@ def example(eps=0.01, **kw):
     kw.setdefault("initial_price", P)
     return PSPModel(
         [65.0, 85.0], tuple("ABCDE"), tuple(L(3.0, d) for d in D), eps,
-        mode="draft", p_kappa=3.0, **kw,
+        p_kappa=3.0, solver_options={"method": "draft"}, **kw,
     )  # fmt: skip
 
 
@@ -66,13 +66,13 @@ def test_reg_ex_draft_trace(eps):
 @pytest.mark.parametrize("eps", [0.01, 0.1])
 def test_reg_ex_draft_payments_every_unit_at_one_plus_eps(eps):
     res = dm.solve(example(eps))
-    assert res.mode == "draft" and res.converged and res.rounds == 4
+    assert res.method == "draft" and res.converged and res.rounds == 4
     assert res.payments.sum(axis=1) == pytest.approx(np.array(D) * (1 + eps))
     assert res.revenue == pytest.approx([65 * (1 + eps), 85 * (1 + eps)])
     assert res.reserves == pytest.approx([1 + eps, 1 + eps])
     # all demand met, all supply sold: W = W* = Σ p^κ D_i
     assert res.welfare == pytest.approx(450.0) and res.efficiency == pytest.approx(1.0)
-    assert res.eps_nash["ok"] is None
+    assert res.eps_nash is None and res.status == "evaluated" and res.loss_bound is None
     assert "not run" in res.format()
 
 
@@ -94,7 +94,7 @@ def test_one_winner_per_step_takes_longer_same_allocation():
 
 
 def test_isp_fallback_buys_the_shortfall():
-    m = PSPModel([10.0, 5.0], ("a",), (L(3.0, 30.0),), 0.1, mode="draft", p_kappa=3.0,
+    m = PSPModel([10.0, 5.0], ("a",), (L(3.0, 30.0),), 0.1, p_kappa=3.0,
                  initial_price=[1.0])  # fmt: skip
     run = simulate_draft(m)
     # cover max_n n·avail_(n) = max(10, 2·5) = 10: 20 units come from κ
@@ -107,7 +107,7 @@ def test_isp_fallback_buys_the_shortfall():
 def test_equal_initial_prices_herd_and_do_not_converge():
     # Algorithm 2 line 1 (E8): every buyer starts at ε.  All see the same offers and
     # move together between the sellers every step; the reserves climb by ε per step.
-    run = simulate_draft(example(max_rounds=60), initial_prices="epsilon")
+    run = simulate_draft(example(max_iterations=60), initial_prices="epsilon")
     assert not run.converged and run.rounds == 60 and run.x.sum() == 0
     assert run.reserve.max() == pytest.approx(0.31)
 
@@ -121,7 +121,7 @@ def test_random_markets_properties(seed):
     E = rng.random((n, J)) < 0.7
     E[np.arange(n), rng.integers(0, J, n)] = True
     m = PSPModel(Q, tuple(f"b{i}" for i in range(n)), tuple(L(2.0, d) for d in need), 0.05,
-                 mode="draft", p_kappa=2.0, edges=E, seed=seed)  # fmt: skip
+                 p_kappa=2.0, edges=E, seed=seed)  # fmt: skip
     for winners in ("all", "one"):
         run = simulate_draft(m, winners_per_step=winners)
         assert np.all(run.x.sum(axis=0) <= Q + 1e-9)  # feasible
@@ -147,7 +147,8 @@ def test_cli_draft_example_json():
     )  # fmt: skip
     assert res.returncode == 0, res.stderr
     d = json.loads(res.stdout)
-    assert d["mode"] == "draft" and d["rounds"] == 4 and d["converged"] is True
+    assert d["method"] == "draft" and d["rounds"] == 4 and d["converged"] is True
+    assert d["status"] == "evaluated" and d["objective"] == pytest.approx(450.0)
     assert [s["t"] for s in d["trace"]] == [0, 1, 2, 3, 4]
     assert d["revenue"] == pytest.approx([65.65, 85.85])
 
@@ -156,5 +157,6 @@ def test_draft_result_plots_its_convergence(tmp_path):
     res = dm.solve(example())
     assert len(res.welfare_curve) == res.rounds == 4
     assert res.welfare_curve[-1] == pytest.approx(450.0)
-    paths = res.plot(tmp_path)
-    assert [p.name for p in paths] == ["psp_convergence.png", "psp_convergence.pdf"]
+    paths = res.save_plots(tmp_path, "psp")
+    assert [p.name for p in paths] == ["psp.png", "psp.pdf"]
+    assert all(p.stat().st_size > 1000 for p in paths)

@@ -50,7 +50,7 @@ def random_market(seed, n, J, eps, schedule="asynchronous", edges=False, log=Fal
         edges=E,
         schedule=schedule,
         seed=seed,
-        max_rounds=rounds,
+        max_iterations=rounds,
     )
 
 

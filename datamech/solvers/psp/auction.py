@@ -37,6 +37,7 @@ Fraction(84, 5)
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -45,15 +46,27 @@ from typing import Any
 import numpy as np
 
 from ...errors import ModelError
-from ...models.psp import TIE_RULES
+from ...models.io import check_choice
+from ...models.psp import TIE_BREAKS
+from ...numeric import fmt
 from ...results import ResultMixin
 
 
+def check_tie_break(rule: str, tie_rule: str | None = None) -> str:
+    """Return the tie rule or raise ``ModelError("tie_break", ...)``.
+
+    ``tie_rule`` is the deprecated name of the keyword (a ``DeprecationWarning``).
+    """
+    if tie_rule is not None:
+        warnings.warn("'tie_rule' is deprecated; use 'tie_break'", DeprecationWarning, stacklevel=3)
+        rule = tie_rule
+    return check_choice(rule, "tie_break", TIE_BREAKS)
+
+
 def check_tie_rule(rule: str) -> str:
-    """Return ``rule`` or raise ``ModelError("tie_rule", ...)``."""
-    if rule not in TIE_RULES:
-        raise ModelError("tie_rule", f"unknown tie rule {rule!r} (known: {', '.join(TIE_RULES)})")
-    return rule
+    """Deprecated name of :func:`check_tie_break`."""
+    warnings.warn("check_tie_rule is deprecated; use check_tie_break", DeprecationWarning, 2)
+    return check_tie_break(rule)
 
 
 def _exactify(values: list) -> list:
@@ -69,12 +82,14 @@ def _with_reserve(q: Sequence, p: Sequence, Q: Any, reserve: Any) -> tuple[list,
         raise ModelError("bids", f"{len(q)} quantities for {len(p)} prices")
     for k, (qq, pp) in enumerate(zip(q, p, strict=True)):
         if qq < 0 or pp < 0:
-            raise ModelError(f"bids[{k}]", f"quantity and price must be >= 0, got ({qq}, {pp})")
+            raise ModelError(
+                f"bids[{k}]", f"quantity and price must be >= 0, got ({fmt(qq)}, {fmt(pp)})"
+            )
     if Q < 0:
-        raise ModelError("supply", f"must be >= 0, got {Q}")
+        raise ModelError("supply", f"must be >= 0, got {fmt(Q)}")
     if reserve is not None:
         if reserve < 0:
-            raise ModelError("reserve", f"must be >= 0, got {reserve}")
+            raise ModelError("reserve", f"must be >= 0, got {fmt(reserve)}")
         q.append(Q)
         p.append(reserve)
     both = _exactify(q + p + [Q])
@@ -102,7 +117,13 @@ def _allocate_ref(q: list, p: list, Q: Any, rule: str) -> list:
 
 
 def psp_allocation(
-    q: Sequence, p: Sequence, Q: Any, reserve: Any = None, tie_rule: str = "proportional"
+    q: Sequence,
+    p: Sequence,
+    Q: Any,
+    reserve: Any = None,
+    tie_break: str = "proportional",
+    *,
+    tie_rule: str | None = None,
 ) -> list:
     """Allocation a_i of each bid (q_i, p_i) in one auction of supply Q (eqs. 3 / 20).
 
@@ -114,7 +135,8 @@ def psp_allocation(
         The seller's supply.
     reserve : number, optional
         The seller's reserve price r; adds the bid (Q, r) (spec §2.1).
-    tie_rule : {"proportional", "lazar_semret", "strict"}
+    tie_break : {"proportional", "lazar_semret", "strict"}
+        The tie rule (spec §2.1); ``tie_rule`` is its deprecated name.
 
     Returns
     -------
@@ -129,17 +151,23 @@ def psp_allocation(
     >>> from fractions import Fraction as F
     >>> psp_allocation([60, 70], [4, 4], F(100))
     [Fraction(600, 13), Fraction(700, 13)]
-    >>> psp_allocation([60, 70], [4, 4], 100, tie_rule="lazar_semret")
+    >>> psp_allocation([60, 70], [4, 4], 100, tie_break="lazar_semret")
     [Fraction(30, 1), Fraction(40, 1)]
     """
-    check_tie_rule(tie_rule)
+    rule = check_tie_break(tie_break, tie_rule)
     n = len(q)
     qq, pp, Q = _with_reserve(q, p, Q, reserve)
-    return _allocate_ref(qq, pp, Q, tie_rule)[:n]
+    return _allocate_ref(qq, pp, Q, rule)[:n]
 
 
 def psp_costs(
-    q: Sequence, p: Sequence, Q: Any, reserve: Any = None, tie_rule: str = "proportional"
+    q: Sequence,
+    p: Sequence,
+    Q: Any,
+    reserve: Any = None,
+    tie_break: str = "proportional",
+    *,
+    tie_rule: str | None = None,
 ) -> list:
     """Exclusion-compensation cost c_i (eq. 4) of each bid.
 
@@ -153,15 +181,15 @@ def psp_costs(
     >>> psp_costs([50, 40], [1, F(6, 5)], 65, reserve=F(1, 100))
     [Fraction(1, 4), Fraction(503, 20)]
     """
-    check_tie_rule(tie_rule)
+    rule = check_tie_break(tie_break, tie_rule)
     n = len(q)
     qq, pp, Q = _with_reserve(q, p, Q, reserve)
-    full = _allocate_ref(qq, pp, Q, tie_rule)
+    full = _allocate_ref(qq, pp, Q, rule)
     costs = []
     for i in range(n):
         rest_q = qq[:i] + qq[i + 1 :]
         rest_p = pp[:i] + pp[i + 1 :]
-        without = _allocate_ref(rest_q, rest_p, Q, tie_rule)
+        without = _allocate_ref(rest_q, rest_p, Q, rule)
         others = [k for k in range(len(qq)) if k != i]
         costs.append(
             sum(
@@ -252,23 +280,30 @@ class AuctionOutcome(ResultMixin):
     unsold: Any
     revenue: Any
     feasible: bool
-    tie_rule: str
+    tie_break: str
 
 
 def clear_auction(
-    q: Sequence, p: Sequence, Q: Any, reserve: Any = None, tie_rule: str = "proportional"
+    q: Sequence,
+    p: Sequence,
+    Q: Any,
+    reserve: Any = None,
+    tie_break: str = "proportional",
+    *,
+    tie_rule: str | None = None,
 ) -> AuctionOutcome:
     """Allocation, costs and unsold supply of one local auction.
 
     ``feasible`` is False when the allocations add up to more than Q (possible only
-    under ``tie_rule="strict"``, spec §2.1 / REG-3).
+    under ``tie_break="strict"``, spec §2.1 / REG-3).
 
-    >>> out = clear_auction([60, 70], [4, 4], 100, tie_rule="strict")
+    >>> out = clear_auction([60, 70], [4, 4], 100, tie_break="strict")
     >>> [int(a) for a in out.allocation], out.feasible
     ([60, 70], False)
     """
-    a = psp_allocation(q, p, Q, reserve, tie_rule)
-    c = psp_costs(q, p, Q, reserve, tie_rule)
+    rule = check_tie_break(tie_break, tie_rule)
+    a = psp_allocation(q, p, Q, reserve, rule)
+    c = psp_costs(q, p, Q, reserve, rule)
     total = sum(a, 0 * Q)
     return AuctionOutcome(
         allocation=a,
@@ -276,12 +311,12 @@ def clear_auction(
         unsold=max(Q - total, 0 * Q),
         revenue=sum(c, 0 * Q),
         feasible=bool(total <= Q),
-        tie_rule=tie_rule,
+        tie_break=rule,
     )
 
 
 # ---------------------------------------------------------------------- numpy versions
-def allocate(q: np.ndarray, p: np.ndarray, Q, tie_rule: str = "proportional") -> np.ndarray:
+def allocate(q: np.ndarray, p: np.ndarray, Q, tie_break: str = "proportional") -> np.ndarray:
     """Vectorized allocation (eqs. 3 / 20) of float bids; ``Q`` may be an array of supplies.
 
     With ``Q`` of shape (m,) the result has shape (m, len(q)): one allocation per supply.
@@ -304,11 +339,11 @@ def allocate(q: np.ndarray, p: np.ndarray, Q, tie_rule: str = "proportional") ->
     gtot = np.bincount(gid, weights=qs)
     above = np.concatenate(([0.0], np.cumsum(gtot)[:-1]))[gid]
     left = np.maximum(Qa[..., None] - above, 0.0)
-    if tie_rule == "proportional":
+    if tie_break == "proportional":
         T = gtot[gid]
         with np.errstate(invalid="ignore", divide="ignore"):
             a = np.where(T > 0, qs * np.minimum(1.0, left / np.where(T > 0, T, 1.0)), 0.0)
-    elif tie_rule == "strict":
+    elif tie_break == "strict":
         a = np.minimum(qs, left)
     else:
         a = np.minimum(qs, np.maximum(left - (gtot[gid] - qs), 0.0))
@@ -318,7 +353,7 @@ def allocate(q: np.ndarray, p: np.ndarray, Q, tie_rule: str = "proportional") ->
 
 
 def exclusion_costs(
-    q: np.ndarray, p: np.ndarray, Q: float, tie_rule: str = "proportional", who=None
+    q: np.ndarray, p: np.ndarray, Q: float, tie_break: str = "proportional", who=None
 ) -> np.ndarray:
     """Vectorized eq. (4): cost of each bid ``who`` (default all) in one auction.
 
@@ -331,12 +366,12 @@ def exclusion_costs(
     q = np.asarray(q, dtype=float)
     p = np.asarray(p, dtype=float)
     idx = np.arange(q.size) if who is None else np.atleast_1d(who)
-    full = allocate(q, p, Q, tie_rule)
+    full = allocate(q, p, Q, tie_break)
     out = np.zeros(idx.size)
     for m, i in enumerate(idx):
         if q[i] <= 0:
             continue
         keep = np.arange(q.size) != i
-        without = allocate(q[keep], p[keep], Q, tie_rule)
+        without = allocate(q[keep], p[keep], Q, tie_break)
         out[m] = float(np.dot(p[keep], without - full[keep]))
     return out

@@ -16,21 +16,18 @@ Examples
 >>> from datamech.models.psp_valuations import QuadraticValuation as Qv
 >>> m = PSPModel([10.0], ("a", "b"), (Qv(1.0, 10.0), Qv(1.0, 6.0)), 0.1, reserve=[0.0])
 >>> b = efficient_allocation(m)
->>> b.status, [round(float(x), 4) for x in b.z], round(float(b.prices[0]), 4)
-('optimal', [7.0, 3.0], 3.0)
+>>> b.status.value, b.solver, [round(float(x), 4) for x in b.z], round(float(b.prices[0]), 4)
+('optimal', 'Clarabel', [7.0, 3.0], 3.0)
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import SolverError
+from ...backends import cvxpy_solver, solve_cvxpy, solver_display
 from ...models.psp import PSPModel
 from ...models.psp_valuations import (
     LinearCappedValuation,
@@ -39,13 +36,18 @@ from ...models.psp_valuations import (
     QuadraticValuation,
 )
 from ...results import ResultMixin
+from ...status import Status
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Benchmark(ResultMixin):
-    """Welfare-maximizing allocation: x (n, J), totals z, welfare W*, duals λ, u*."""
+    """Welfare-maximizing allocation: x (n, J), totals z, welfare W*, duals λ, u*.
 
-    status: str
+    ``status`` is ``optimal`` or ``optimal_inaccurate`` (the solver flagged its answer;
+    a ``RuntimeWarning`` was issued); ``solver`` is the solver that ran.
+    """
+
+    status: Status
     welfare: float
     x: np.ndarray
     z: np.ndarray
@@ -90,15 +92,20 @@ def _is_lp(model: PSPModel) -> bool:
     )
 
 
-def efficient_allocation(model: PSPModel, solver: str | None = None) -> Benchmark:
+def efficient_allocation(
+    model: PSPModel, solver: str | None = None, time_limit: float | None = None
+) -> Benchmark:
     """Solve (B1) over the buyer–seller graph with cvxpy.
 
     Parameters
     ----------
     model : PSPModel
     solver : str, optional
-        A cvxpy solver name; default HiGHS for LPs (linear-capped and piecewise-linear
+        The numerical solver (``"highs"``, ``"clarabel"``, ... any installed cvxpy
+        solver, any case); default HiGHS for LPs (linear-capped and piecewise-linear
         valuations) and Clarabel otherwise.
+    time_limit : float, optional
+        Seconds for the solver.
 
     Returns
     -------
@@ -109,7 +116,9 @@ def efficient_allocation(model: PSPModel, solver: str | None = None) -> Benchmar
     Raises
     ------
     SolverError
-        If cvxpy does not report ``optimal``.
+        If the solver finds no solution (infeasible, unbounded, failed); an inaccurate
+        solution gives status ``optimal_inaccurate`` and a ``RuntimeWarning``
+        (:func:`datamech.backends.solve_cvxpy`, the one policy).
     """
     import cvxpy as cp
     import scipy.sparse as sps
@@ -128,52 +137,27 @@ def efficient_allocation(model: PSPModel, solver: str | None = None) -> Benchmar
     supply = A_s @ x <= Q
     obj = _objective(model, z) + ret @ (Q - A_s @ x)
     prob = cp.Problem(cp.Maximize(obj), [supply])
-    name = solver or ("HIGHS" if _is_lp(model) else "CLARABEL")
-    try:
-        with _quiet_stdout():
-            prob.solve(solver=name)
-    except cp.error.SolverError as exc:
-        raise SolverError("solver_error", f"{name}: {exc}") from None
-    if prob.status != cp.OPTIMAL:
-        raise SolverError(prob.status, f"welfare benchmark ({name})")
+    name = cvxpy_solver(solver, "HIGHS" if _is_lp(model) else "CLARABEL")
+    status = solve_cvxpy(prob, name, what="the welfare benchmark (B1)", time_limit=time_limit)
     xv = np.zeros((n, J))
     xv[bi, sj] = np.maximum(x.value, 0.0)
     zv = xv.sum(axis=1)
     welfare = float(
         sum(v.value(zv[i]) for i, v in enumerate(model.valuations)) + ret @ (Q - xv.sum(axis=0))
     )
-    lam = np.maximum(np.asarray(supply.dual_value, dtype=float).reshape(J), 0.0)
+    dual = supply.dual_value  # None when the solver returns no duals
+    lam = np.full(J, np.nan) if dual is None else np.maximum(np.asarray(dual, float).reshape(J), 0)
     u_star = market_clearing_price(model.valuations, float(Q.sum()), float(np.min(ret)))
     return Benchmark(
-        status="optimal",
+        status=status,
         welfare=welfare,
         x=xv,
         z=zv,
         prices=lam,
         clearing_price=u_star,
-        solver=name,
+        solver=solver_display(name),
         seconds=time.perf_counter() - t0,
     )
-
-
-@contextlib.contextmanager
-def _quiet_stdout():
-    """HiGHS prints a banner on the C-level stdout; keep stdout for results (--json)."""
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # no real stdout (e.g. some embedded interpreters)
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
 
 
 def market_clearing_price(valuations, Q: float, reserve: float = 0.0, tol: float = 1e-12) -> float:

@@ -28,7 +28,8 @@ Buyer phase, every buyer with remaining need N_i = D_i − Σ_j x_ij > 0:
    at p^κ (``isp_fallback=True``) or the buyer bids what it can cover and waits.
 
 The run stops when every auction is closed, every need is met, or a whole time step
-changes nothing (``converged = True``), or after ``max_rounds`` steps.
+changes nothing (``converged = True``), or after ``max_iterations`` steps (default
+:func:`default_draft_steps`) or ``time_limit`` seconds.
 
 Payments [R]: eq. (4) on each auction's final confirmed profile with the reserve bid
 (Q_j, r_j final); the allocation is the confirmed one (the draft's progressive
@@ -50,7 +51,7 @@ Where the replay differs from the draft's printed trace (spec §4.1 errata; the 
 * E7: (36) p^j <= min p_i − ε fails at t = 2 (A bids exactly r_j = 1 + ε); not asserted.
 * E8: Algorithm 2 starts prices at ε (``initial_prices="epsilon"``); on the example the
   five equal-priced buyers then herd between the two sellers every step and nothing is
-  ever confirmed (the run hits ``max_rounds``): the draft's rules need distinct prices.
+  ever confirmed (the run hits ``max_iterations``): the draft's rules need distinct prices.
 
 Examples
 --------
@@ -60,7 +61,7 @@ The worked example (spec §4.1, REG-EX-DRAFT) ends after 4 time steps:
 >>> from datamech.models.psp_valuations import LinearCappedValuation as L
 >>> D, P = [50, 40, 26, 20, 14], [1, 1.2, 1.5, 2, 2.2]
 >>> m = PSPModel([65.0, 85.0], tuple("ABCDE"), tuple(L(3.0, d) for d in D), 0.01,
-...              mode="draft", p_kappa=3.0, initial_price=P)
+...              p_kappa=3.0, initial_price=P)
 >>> run = simulate_draft(m)
 >>> run.rounds, run.converged, run.x.tolist()
 (4, True, [[25.0, 25.0], [40.0, 0.0], [0.0, 26.0], [0.0, 20.0], [0.0, 14.0]])
@@ -74,12 +75,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...errors import ModelError
+from ...models.io import check_choice
 from ...models.psp import PSPModel
+from ...progress import progress
 from .auction import allocate
+from .dynamics import DEFAULT_CAP
+from .options import INITIAL_PRICES, WINNERS
 
 TOL = 1e-9
-WINNERS = ("all", "one")
-INITIAL_PRICES = ("given", "epsilon", "iid_uniform")
+#: The trace keeps the first steps, up to this many buyer–seller entries in all.
+TRACE_CELLS = 200_000
 
 
 @dataclass(frozen=True)
@@ -116,16 +121,34 @@ class DraftRun:
     trace: tuple[DraftStep, ...] = field(default=())
     welfare_curve: tuple[float, ...] = field(default=())
     updates_curve: tuple[int, ...] = field(default=())
+    stopped: str = "converged"
+    max_iterations: int = 0
+
+
+def default_draft_steps(model: PSPModel) -> int:
+    """Default cap on time steps of the draft's rules.
+
+    A step that changes anything raises some reserve by ε (27) or confirms or returns a
+    bid; reserves and prices stop at p^κ, so a run that has not ended after
+    (p^κ − min r)/ε steps per buyer is herding (E8).  The default is four times
+    (p^κ − min r)/ε plus 2n + 10, clipped to :data:`~.dynamics.DEFAULT_CAP`.
+
+    >>> from datamech.models.psp import PSPModel
+    >>> from datamech.models.psp_valuations import LinearCappedValuation as L
+    >>> default_draft_steps(PSPModel([5.0], ("a",), (L(3.0, 2.0),), 0.01, reserve=[1.0]))
+    812
+    """
+    climb = max(model.overage_price() - float(np.min(model.reserve)), 0.0)
+    estimate = 4.0 * climb / model.epsilon
+    if not np.isfinite(estimate) or estimate > DEFAULT_CAP:
+        return DEFAULT_CAP
+    return int(np.ceil(estimate)) + 2 * model.n_buyers + 10
 
 
 def _initial_prices(model: PSPModel, rule: str | None) -> np.ndarray:
     if rule is None:
         rule = "given" if model.initial_price is not None else "iid_uniform"
-    if rule not in INITIAL_PRICES:
-        raise ModelError(
-            "solver.initial_prices",
-            f"unknown rule {rule!r} (known: {', '.join(INITIAL_PRICES)})",
-        )
+    check_choice(rule, "solver.initial_prices", INITIAL_PRICES)
     n = model.n_buyers
     if rule == "given":
         if model.initial_price is None:
@@ -134,7 +157,7 @@ def _initial_prices(model: PSPModel, rule: str | None) -> np.ndarray:
     if rule == "epsilon":  # Algorithm 2 line 1
         return np.full(n, model.epsilon)
     rng = np.random.default_rng(model.seed)  # §3.4.4: i.i.d. on [ε, p^κ]
-    return rng.uniform(model.epsilon, max(model.p_kappa, model.epsilon), n)
+    return rng.uniform(model.epsilon, max(model.overage_price(), model.epsilon), n)
 
 
 def simulate_draft(
@@ -143,18 +166,24 @@ def simulate_draft(
     isp_fallback: bool = True,
     initial_prices: str | None = None,
     record: bool = True,
+    max_iterations: int | None = None,
+    time_limit: float | None = None,
 ) -> DraftRun:
-    """Run the draft-mode dynamics of spec §2.6 on ``model`` (see the module docstring)."""
-    if winners_per_step not in WINNERS:
-        raise ModelError(
-            "solver.winners_per_step",
-            f"unknown value {winners_per_step!r} (known: {', '.join(WINNERS)})",
-        )
+    """Run the draft's rules of spec §2.6 on ``model`` (see the module docstring).
+
+    ``max_iterations`` caps the time steps (default: the model's, else
+    :func:`default_draft_steps`); ``time_limit`` stops after the first step past that
+    many seconds.  The trace is recorded for the first steps only, up to
+    :data:`TRACE_CELLS` buyer–seller entries in all.
+    """
+    check_choice(winners_per_step, "solver.winners_per_step", WINNERS)
+    if max_iterations is None:
+        max_iterations = model.max_iterations or default_draft_steps(model)
     t0 = time.perf_counter()
     n, J = model.n_buyers, model.n_sellers
     E = np.asarray(model.edges, dtype=bool)
     eps = model.epsilon
-    pk = float(model.p_kappa) if model.p_kappa is not None else np.inf
+    pk = model.overage_price()
     need = np.asarray(model.needs(), dtype=float)
     R = np.asarray(model.supply, dtype=float).copy()
     r = np.asarray(model.reserve, dtype=float).copy()
@@ -245,7 +274,7 @@ def simulate_draft(
             o = np.zeros(n)
             above = act[p[act, j] >= r[j]]
             if above.size:
-                o[above] = allocate(q[above, j], p[above, j], R[j], model.tie_rule)
+                o[above] = allocate(q[above, j], p[above, j], R[j], model.tie_break)
             # 3. reserve update (27) with the [R] choice of i*
             zero = act[o[act] <= TOL]
             part = act[(o[act] > TOL) & (o[act] < q[act, j] - TOL)]
@@ -279,21 +308,27 @@ def simulate_draft(
     trace: list[DraftStep] = []
     welfare_curve: list[float] = []
     updates_curve: list[int] = []
+    trace_steps = max(TRACE_CELLS // max(n * J, 1), 1)
     messages = buyer_phase()  # t = 0: initial bids
     published = True
     if record:
         trace.append(_snapshot(0, R, r, offers, q, p, x))
-    rounds, converged = 0, False
-    while rounds < model.max_rounds:
+    rounds, stopped = 0, "iteration_limit"
+    bar = progress(desc="PSP draft rules", unit="step")
+    while True:
         if not is_open.any() or np.all(remaining_need() <= TOL):
-            converged = True
+            stopped = "converged"
+            break
+        if rounds >= max_iterations:
             break
         rounds += 1
         events = seller_phase()
         changed = buyer_phase()
         messages += changed
+        bar.update(1)
         if record:
-            trace.append(_snapshot(rounds, R, r, offers, q, p, x))
+            if len(trace) < trace_steps:
+                trace.append(_snapshot(rounds, R, r, offers, q, p, x))
             z = x.sum(axis=1)
             welfare_curve.append(
                 float(sum(v.value(z[i]) for i, v in enumerate(model.valuations)))
@@ -301,8 +336,12 @@ def simulate_draft(
             )
             updates_curve.append(changed)
         if events == 0 and changed == 0:
-            converged = True
+            stopped = "converged"
             break
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            stopped = "time_limit"
+            break
+    bar.close()
     return DraftRun(
         x=x,
         price=xp,
@@ -311,12 +350,14 @@ def simulate_draft(
         q=q,
         p=p,
         rounds=rounds,
-        converged=converged,
+        converged=stopped == "converged",
         messages=messages,
         seconds=time.perf_counter() - t0,
         trace=tuple(trace),
         welfare_curve=tuple(welfare_curve),
         updates_curve=tuple(updates_curve),
+        stopped=stopped,
+        max_iterations=int(max_iterations),
     )
 
 
@@ -336,7 +377,7 @@ def _snapshot(t, R, r, offers, q, p, x) -> DraftStep:
 
 
 def draft_payments(
-    x: np.ndarray, price: np.ndarray, supply: np.ndarray, reserve: np.ndarray, tie_rule: str
+    x: np.ndarray, price: np.ndarray, supply: np.ndarray, reserve: np.ndarray, tie_break: str
 ) -> np.ndarray:
     """c_ij by eq. (4) on the confirmed profile with the reserve bid (Q_j, r_j) [R, §2.6].
 
@@ -357,6 +398,6 @@ def draft_payments(
         now = np.append(x[ids, j], max(supply[j] - x[ids, j].sum(), 0.0))
         for m, i in enumerate(ids):
             keep = np.arange(qs.size) != m
-            without = allocate(qs[keep], ps[keep], supply[j], tie_rule)
+            without = allocate(qs[keep], ps[keep], supply[j], tie_break)
             c[i, j] = float(np.dot(ps[keep], without - now[keep]))
     return c

@@ -22,10 +22,11 @@ from the same profile (whole runs can part after a price tie that is exact in re
 arithmetic but broken differently by the two float paths).  The first run in a fresh
 install compiles the kernel (about 15 s); numba caches it on disk.
 
-The run stops after the first pass with no update (``converged = True``) or after
-``max_rounds`` passes (``converged = False``).  A stop certifies only that no buyer can
-gain more than ε by its truthful reply; the 2ε-Nash property is checked separately
-(:mod:`.equilibrium`).
+The run stops after the first pass with no update (``converged = True``), after
+``max_iterations`` passes or past ``time_limit`` seconds (``converged = False``; the
+default cap is derived from ε, :func:`default_max_iterations`).  A stop certifies only
+that no buyer can gain more than ε by its truthful reply; the 2ε-Nash property is
+checked separately (:mod:`.equilibrium`).
 
 Examples
 --------
@@ -41,17 +42,60 @@ Examples
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...progress import progress
 from .books import OrderBooks
 from .market import Market
+
+#: Largest default cap on passes (a derived default beyond it is clipped; give
+#: ``max_iterations`` to run longer).
+DEFAULT_CAP = 10**6
+#: Convergence curves are thinned (every other point dropped, stride doubled) beyond this.
+CURVE_POINTS = 100_000
+
+
+def default_max_iterations(model) -> int:
+    """The default cap on passes, derived from the dynamics (docs/psp.md "Iteration cap").
+
+    A truthful reply bids the quantity z* − ε/θ_i'(0), so an update that outbids the
+    market raises buyer i's price by about θ_i'(0)/q̄_i · ε/θ_i'(0) = ε/q̄_i, with q̄_i the
+    quantity over which θ_i' falls from θ_i'(0) to 0 (q̄ of a quadratic valuation; in
+    general the demand at price 0, capped by the supply the buyer reaches).  Prices climb
+    from the lowest reserve to at most the largest θ_i'(0), and a buyer updates at most
+    once per pass, so buyer i needs about (max θ'(0) − min r) q̄_i/ε passes.  The default
+    is four times the largest of these plus 2n + 10 (measured runs need 0.3–1.2 times
+    the estimate), clipped to :data:`DEFAULT_CAP`.
+
+    >>> from datamech.models.psp import PSPModel
+    >>> from datamech.models.psp_valuations import QuadraticValuation as Qv
+    >>> m = PSPModel([10.0], ("a", "b"), (Qv(1.0, 8.0), Qv(1.0, 6.0)), 0.001, reserve=[0.0])
+    >>> default_max_iterations(m)       # 4 * (8 - 0) * 8 / 0.001 + 2 * 2 + 10
+    256014
+    """
+    reach = np.asarray(model.edges, dtype=float) @ np.asarray(model.supply, dtype=float)
+    theta0 = np.array([v.theta_prime0 for v in model.valuations])
+    d0 = np.array([float(v.demand(0.0)) for v in model.valuations])
+    qbar = np.minimum(d0, reach)
+    climb = max(float(theta0.max()) - float(np.min(model.reserve)), 0.0)
+    estimate = 4.0 * climb * float(qbar.max()) / model.epsilon
+    if not np.isfinite(estimate) or estimate > DEFAULT_CAP:
+        return DEFAULT_CAP
+    return int(np.ceil(estimate)) + 2 * model.n_buyers + 10
 
 
 @dataclass(frozen=True)
 class Simulation:
-    """Final profile and history of a run of the dynamics."""
+    """Final profile and history of a run of the dynamics.
+
+    ``stopped`` says why the run ended: ``"converged"`` (a pass without updates),
+    ``"iteration_limit"`` (``max_iterations`` passes) or ``"time_limit"``.  The curves
+    hold one entry every ``curve_step`` passes (thinned beyond
+    :data:`CURVE_POINTS` points).
+    """
 
     q: np.ndarray
     p: np.ndarray
@@ -63,17 +107,23 @@ class Simulation:
     updates_curve: tuple[int, ...] = field(default=())
     price_curve: tuple[float, ...] = field(default=())
     turns: int = 0
+    stopped: str = "converged"
+    max_iterations: int = 0
+    curve_step: int = 1
 
 
 def simulate(
     market: Market,
     schedule: str | None = None,
-    max_rounds: int | None = None,
+    max_iterations: int | None = None,
     seed: int | None = None,
     initial: tuple[np.ndarray, np.ndarray] | None = None,
     record: bool = True,
     skip_clean: bool = True,
     fast: bool | None = None,
+    time_limit: float | None = None,
+    *,
+    max_rounds: int | None = None,
     max_seconds: float | None = None,
 ) -> Simulation:
     """Run the standard-mode dynamics from ``initial`` (default: no bids).
@@ -81,8 +131,11 @@ def simulate(
     Parameters
     ----------
     market : Market
-    schedule, max_rounds, seed : optional
+    schedule, seed : optional
         Override the model's values.
+    max_iterations : int, optional
+        Cap on passes; default the model's ``max_iterations``, else
+        :func:`default_max_iterations` (``max_rounds`` is its deprecated name).
     initial : (q, p), optional
         Starting profile (e.g. :func:`warm_start`).
     record : bool
@@ -99,31 +152,40 @@ def simulate(
         agree to ~1e-10; a real-number price tie can be broken differently, and a
         synchronous run that oscillates amplifies the difference, hence not its
         default).
-    max_seconds : float, optional
-        Also stop (``converged = False``) after the first pass ending past this wall-clock
-        budget (benchmarks).
+    time_limit : float, optional
+        Also stop after the first pass ending past this many wall-clock seconds
+        (``max_seconds`` is its deprecated name).
 
     Returns
     -------
     Simulation
     """
+    if max_rounds is not None:
+        _renamed("max_rounds", "max_iterations")
+        max_iterations = max_rounds if max_iterations is None else max_iterations
+    if max_seconds is not None:
+        _renamed("max_seconds", "time_limit")
+        time_limit = max_seconds if time_limit is None else time_limit
     model = market.model
     schedule = schedule or model.schedule
-    max_rounds = int(max_rounds or model.max_rounds)
+    if max_iterations is None:
+        max_iterations = model.max_iterations or default_max_iterations(model)
+    max_iterations = int(max_iterations)
     rng = np.random.default_rng(model.seed if seed is None else seed)
     q, p = market.zero_profile() if initial is None else (initial[0].copy(), initial[1].copy())
     t0 = time.perf_counter()
     welfare, updates_curve, prices = [], [], []
+    step = 1
     messages = 0
     rounds = 0
     turns = 0
-    converged = False
+    stopped = "iteration_limit"
     version = np.zeros(market.J, dtype=np.int64)  # bumped when a bid at seller j changes
     seen = np.full(market.n, -1, dtype=np.int64)  # Σ versions of i's sellers at its last turn
     nbs = market.neighbours
     if fast is None:
         # synchronous passes can oscillate, which amplifies the paths' ulp differences
-        fast = market.tie_rule == "proportional" and schedule != "synchronous"
+        fast = market.tie_break == "proportional" and schedule != "synchronous"
     books = None
     if fast:
         try:
@@ -148,7 +210,8 @@ def simulate(
         seen[i] = int(version[nbs[i]].sum())
         return int(better)
 
-    while rounds < max_rounds:
+    bar = progress(desc="PSP dynamics", unit="pass")
+    while rounds < max_iterations:
         rounds += 1
         updates = 0
         if schedule == "synchronous":
@@ -186,29 +249,42 @@ def simulate(
                 turns += 1
                 updates += take_turn(i, turn)
         messages += updates
-        if record:
-            compiled = books is not None and market.tie_rule == "proportional"
+        bar.update(1)
+        if record and (rounds - 1) % step == 0:
+            compiled = books is not None and market.tie_break == "proportional"
             welfare.append(books.welfare() if compiled else market.welfare_of(q, p))
             updates_curve.append(updates)
             active = p[q > 0]
             prices.append(float(active.mean()) if active.size else 0.0)
+            if len(welfare) >= CURVE_POINTS:  # keep the curves bounded: every other point
+                welfare, updates_curve, prices = welfare[::2], updates_curve[::2], prices[::2]
+                step *= 2
         if updates == 0:
-            converged = True
+            stopped = "converged"
             break
-        if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            stopped = "time_limit"
             break
+    bar.close()
     return Simulation(
         q=q,
         p=p,
         rounds=rounds,
-        converged=converged,
+        converged=stopped == "converged",
         messages=messages,
         seconds=time.perf_counter() - t0,
         welfare_curve=tuple(welfare),
         updates_curve=tuple(updates_curve),
         price_curve=tuple(prices),
         turns=turns,
+        stopped=stopped,
+        max_iterations=max_iterations,
+        curve_step=step,
     )
+
+
+def _renamed(old: str, new: str) -> None:
+    warnings.warn(f"{old!r} is deprecated; use {new!r}", DeprecationWarning, stacklevel=3)
 
 
 def warm_start(market: Market, benchmark=None) -> tuple[np.ndarray, np.ndarray]:

@@ -20,31 +20,20 @@ Examples
 >>> m = Market(PSPModel([10.0], ("a",), (L(1.0, 4.0),), 0.1))
 >>> q, p = m.zero_profile()
 >>> chk = check_eps_nash(m, q, p)
->>> chk.ok, round(chk.max_gap, 6)      # buying 4 units at the reserve 0.1 gains 3.6
-(False, 3.6)
+>>> chk.ok, round(chk.max_violation, 6), chk.tolerance   # 4 units at the reserve 0.1 gain 3.6
+(False, 3.6, 0.2)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from ...results import ResultMixin
+from ...progress import progress
+from ...results import Certificate
 from .auction import allocate
 from .market import TINY, Market
 
-
-@dataclass(frozen=True)
-class NashCheck(ResultMixin):
-    """Gaps sup_dev u_i − u_i(s) of the checked buyers against the tolerance factor · ε."""
-
-    ok: bool
-    max_gap: float
-    tolerance: float
-    buyers: np.ndarray
-    gaps: np.ndarray
-    best_values: np.ndarray
+METHOD = "exact search of each checked buyer's best deviation sup_z θ_i(z) − C_i(z) (eq. 4)"
 
 
 def cost_curve(market: Market, i: int, j: int, q: np.ndarray, p: np.ndarray):
@@ -52,9 +41,9 @@ def cost_curve(market: Market, i: int, j: int, q: np.ndarray, p: np.ndarray):
 
     Returns ``(xs, cs)``: c_j is linear between consecutive breakpoints.
     """
-    ids, qs, ps = market._book(j, q, p, skip=i)
+    ids, qs, ps = market.auction_book(j, q, p, skip=i)
     Qj = market.Q[j]
-    base = allocate(qs, ps, Qj, market.tie_rule)
+    base = allocate(qs, ps, Qj, market.tie_break)
     free = max(Qj - base.sum(), 0.0)
     # units are displaced cheapest first: one breakpoint per opponent price level
     levels = np.unique(ps[base > TINY])
@@ -62,7 +51,7 @@ def cost_curve(market: Market, i: int, j: int, q: np.ndarray, p: np.ndarray):
     xs = np.concatenate(([0.0, free], free + np.cumsum(per_level)))
     xs = np.minimum(xs, Qj)
     # a strictly highest bid of x leaves Q − x to the others (eqs. 2–3 / 20)
-    after = allocate(qs, ps, np.maximum(Qj - xs, 0.0), market.tie_rule)
+    after = allocate(qs, ps, np.maximum(Qj - xs, 0.0), market.tie_break)
     cs = (base[None, :] - after) @ ps
     return xs, cs
 
@@ -105,7 +94,7 @@ def check_eps_nash(
     p: np.ndarray,
     factor: float = 2.0,
     buyers: np.ndarray | None = None,
-) -> NashCheck:
+) -> Certificate:
     """Check that no buyer gains more than ``factor`` · ε by any deviation.
 
     Parameters
@@ -117,20 +106,33 @@ def check_eps_nash(
         Tolerance in units of ε (2 by default, spec §2.7 note).
     buyers : array of int, optional
         Which buyers to check (default all).
+
+    Returns
+    -------
+    Certificate
+        ``max_violation`` is the largest gain sup_dev u_i − u_i(s) found, ``tolerance``
+        is factor · ε; ``detail`` holds ``checked`` (how many buyers), ``buyers``
+        (their indices), ``gaps`` and ``best_values`` (per checked buyer) and
+        ``worst_buyer`` (the index with the largest gap, or None).
     """
     idx = np.arange(market.n) if buyers is None else np.asarray(buyers, dtype=int)
     gaps = np.zeros(idx.size)
     best = np.zeros(idx.size)
-    for m, i in enumerate(idx):
+    for m, i in enumerate(progress(idx, desc="2ε-Nash check", unit="buyer", min_total=500)):
         best[m] = best_deviation_value(market, i, q, p)
         gaps[m] = best[m] - market.utility(i, q[i], p[i], q, p)
     tol = factor * market.eps
     max_gap = float(gaps.max()) if gaps.size else 0.0
-    return NashCheck(
+    return Certificate(
         ok=bool(max_gap <= tol + 1e-9),
-        max_gap=max_gap,
+        max_violation=max_gap,
         tolerance=tol,
-        buyers=idx,
-        gaps=gaps,
-        best_values=best,
+        method=METHOD,
+        detail={
+            "checked": int(idx.size),
+            "buyers": idx,
+            "gaps": gaps,
+            "best_values": best,
+            "worst_buyer": int(idx[int(np.argmax(gaps))]) if gaps.size else None,
+        },
     )

@@ -62,7 +62,7 @@ class Market:
         self.E = np.asarray(model.edges, dtype=bool)
         self.vals = model.valuations
         self.eps = float(model.epsilon)
-        self.tie_rule = model.tie_rule
+        self.tie_break = model.tie_break
         self.n, self.J = self.E.shape
         self.neighbours = [np.flatnonzero(self.E[i]) for i in range(self.n)]
         self.theta0 = np.array([v.theta_prime0 for v in self.vals])
@@ -75,7 +75,7 @@ class Market:
         return np.zeros((self.n, self.J)), np.zeros((self.n, self.J))
 
     # ------------------------------------------------------------------ auctions
-    def _book(self, j: int, q: np.ndarray, p: np.ndarray, skip: int = -1):
+    def auction_book(self, j: int, q: np.ndarray, p: np.ndarray, skip: int = -1):
         """Positive bids at seller j (buyer ``skip`` left out), then the reserve bid."""
         col = q[:, j]
         ids = np.flatnonzero(col > TINY)
@@ -94,13 +94,13 @@ class Market:
         c = np.zeros((self.n, self.J))
         unsold = np.zeros(self.J)
         for j in range(self.J):
-            ids, qs, ps = self._book(j, q, p)
-            full = allocate(qs, ps, self.Q[j], self.tie_rule)
+            ids, qs, ps = self.auction_book(j, q, p)
+            full = allocate(qs, ps, self.Q[j], self.tie_break)
             a[ids, j] = full[:-1]
             unsold[j] = max(self.Q[j] - full[:-1].sum(), 0.0)
             for m, i in enumerate(ids):
                 keep = np.arange(qs.size) != m
-                without = allocate(qs[keep], ps[keep], self.Q[j], self.tie_rule)
+                without = allocate(qs[keep], ps[keep], self.Q[j], self.tie_break)
                 c[i, j] = float(np.dot(ps[keep], without - full[keep]))
         z = a.sum(axis=1)
         values = np.array([v.value(z[i]) for i, v in enumerate(self.vals)])
@@ -114,8 +114,8 @@ class Market:
         a = np.zeros((self.n, self.J))
         unsold = np.zeros(self.J)
         for j in range(self.J):
-            ids, qs, ps = self._book(j, q, p)
-            full = allocate(qs, ps, self.Q[j], self.tie_rule)
+            ids, qs, ps = self.auction_book(j, q, p)
+            full = allocate(qs, ps, self.Q[j], self.tie_break)
             a[ids, j] = full[:-1]
             unsold[j] = max(self.Q[j] - full[:-1].sum(), 0.0)
         z = a.sum(axis=1)
@@ -135,11 +135,11 @@ class Market:
         """
         total, cost = 0.0, 0.0
         for j in np.flatnonzero(qi > TINY):
-            ids, qs, ps = self._book(j, q, p, skip=i)
+            ids, qs, ps = self.auction_book(j, q, p, skip=i)
             qs = np.append(qs, qi[j])
             ps = np.append(ps, pi[j])
-            full = allocate(qs, ps, self.Q[j], self.tie_rule)
-            without = allocate(qs[:-1], ps[:-1], self.Q[j], self.tie_rule)
+            full = allocate(qs, ps, self.Q[j], self.tie_break)
+            without = allocate(qs[:-1], ps[:-1], self.Q[j], self.tie_break)
             total += full[-1]
             cost += float(np.dot(ps[:-1], without - full[:-1]))
         return float(self.vals[i].value(total)) - cost
@@ -209,11 +209,11 @@ class Market:
         first = np.flatnonzero(gnew)[np.cumsum(gnew) - 1]
         above = excl - excl[:, first]
         left = np.maximum(self.Q[nb][gs][None, :] - above, 0.0)[:, gid]
-        if self.tie_rule == "proportional":
+        if self.tie_break == "proportional":
             T = gtot[:, gid]
             ratio = np.divide(left, T, out=np.zeros_like(left), where=T > 0)
             a = Qs * np.minimum(1.0, ratio)
-        elif self.tie_rule == "strict":
+        elif self.tie_break == "strict":
             a = np.minimum(Qs, left)
         else:
             a = np.minimum(Qs, np.maximum(left - (gtot[:, gid] - Qs), 0.0))
@@ -235,7 +235,7 @@ class Market:
         of price × quantity (a tied group shares one price, so its split does not
         matter).  Returns None (use the general path) for other tie rules or a tie at w.
         """
-        if self.tie_rule != "proportional":
+        if self.tie_break != "proportional":
             return None
         nb = opp.nb
         order = np.lexsort((-opp.price, opp.col))

@@ -1,0 +1,249 @@
+"""The result of a PSP solve (the shared result contract, :mod:`datamech.results`).
+
+The headline (``objective``) is the welfare W(s) of the final profile (spec §3); the
+centralized optimum W* of (B1), the efficiency W/W*, the 2ε-Nash certificate and the
+convergence history sit beside it.  ``backend``/``solver`` name the modelling layer and
+the numerical solver of the benchmark; ``method`` is the dynamics that produced the bids.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ...results import Certificate, Result
+from ...status import Status
+
+
+@dataclass(frozen=True, repr=False)
+class PSPResult(Result):
+    """Outcome of the PSP dynamics next to the welfare optimum.
+
+    Attributes
+    ----------
+    status : Status
+        ``evaluated`` (the dynamics stopped by themselves and, for ``dynamics``, the
+        2ε-Nash check passed), ``iteration_limit`` / ``time_limit`` (stopped by a cap),
+        ``not_converged`` (stopped, but the 2ε-Nash check failed) or
+        ``optimal_inaccurate`` (the benchmark W* was solved only inaccurately).
+    method : str
+        ``"dynamics"`` (truthful ε-best replies, spec §2.7) or ``"draft"`` (spec §2.6).
+    backend, solver : str
+        The benchmark's modelling layer (cvxpy) and the solver that ran (HiGHS, Clarabel).
+    advice : str or None
+        What to change when the status is not ``evaluated``.
+    bids : dict
+        ``{"quantity": (n, J), "price": (n, J)}``, the final profile (draft: the confirmed
+        allocation and its prices).
+    allocation, payments : arrays (n, J)
+        a_ij (eqs. 3/20) and c_ij (eq. 4) of the final profile.
+    welfare, optimal_welfare, efficiency, loss : float
+        W(s), W* of (B1), η = W(s) / W* and W* − W(s).
+    loss_bound : float or None
+        The complete-graph bound 2nε + Σ_j (r_j − ρ_j)(U_j − U*_j) on W* − W at a
+        2ε-Nash stop of the dynamics (docs/psp.md, "Efficiency"); None for the draft's
+        rules, to which it does not apply.
+    warnings : tuple of str
+        E.g. the loss exceeds ``loss_bound`` (a partially linked market); each was also
+        issued as a ``RuntimeWarning``.
+    rounds, max_iterations : int
+        Passes run (the last one confirming) and the cap that applied.
+    eps_nash : Certificate or None
+        The independent 2ε-Nash check (None when not run: draft rules, ``check_nash``
+        off).
+    welfare_curve, updates_curve : tuple
+        Per pass (one entry every ``curve_step`` passes): W and the number of updates.
+    trace : tuple of dict
+        Draft rules: the state published at each time step (spec §2.6); empty otherwise.
+    reserves, isp_purchases : arrays, optional
+        Draft rules: the final reserves r_j and the data each buyer bought from κ.
+    """
+
+    status: Status
+    method: str
+    backend: str
+    solver: str
+    seconds: float
+    advice: str | None
+    schedule: str
+    tie_break: str
+    epsilon: float
+    buyers: tuple
+    sellers: tuple
+    bids: dict
+    allocation: np.ndarray
+    payments: np.ndarray
+    utilities: np.ndarray
+    revenue: np.ndarray
+    welfare: float
+    optimal_welfare: float
+    efficiency: float
+    loss: float
+    loss_bound: float | None
+    warnings: tuple
+    rounds: int
+    max_iterations: int
+    converged: bool
+    messages: int
+    feasible: bool
+    optimal_allocation: np.ndarray
+    optimal_prices: np.ndarray
+    clearing_price: float
+    price_dispersion: float
+    eps_nash: Certificate | None
+    welfare_curve: tuple
+    updates_curve: tuple
+    curve_step: int
+    trace: tuple
+    benchmark_status: Status
+    dynamics_seconds: float
+    benchmark_seconds: float
+    warm_start: bool = False
+    reserves: np.ndarray | None = None
+    isp_purchases: np.ndarray | None = None
+
+    _objective_field = "welfare"
+    _objective_name = "welfare"
+    _summary_fields = ("efficiency", "rounds")
+
+    # ------------------------------------------------------------------ conversions
+    def to_dict(self) -> dict[str, Any]:
+        """All fields, JSON-ready (the contract's keys first; the certificate as a dict)."""
+        out = super().to_dict()
+        out["eps_nash"] = None if self.eps_nash is None else self.eps_nash.to_dict()
+        return out
+
+    def to_frame(self):
+        """One row per buyer: bids, allocation, payment, utility, the optimum's share.
+
+        ``bid_price`` is the buyer's (coordinated) bid price, 0 without a bid; see
+        :meth:`edge_frame` for the per-(buyer, seller) table.
+        """
+        import pandas as pd
+
+        q = np.asarray(self.bids["quantity"])
+        p = np.asarray(self.bids["price"])
+        return pd.DataFrame(
+            {
+                "buyer": list(self.buyers),
+                "bid_quantity": q.sum(axis=1),
+                "bid_price": np.where(q > 0, p, 0.0).max(axis=1),
+                "allocation": self.allocation.sum(axis=1),
+                "payment": self.payments.sum(axis=1),
+                "utility": np.asarray(self.utilities, dtype=float),
+                "optimal_allocation": self.optimal_allocation.sum(axis=1),
+                "sellers_used": (self.allocation > 0).sum(axis=1),
+            }
+        )
+
+    def edge_frame(self):
+        """One row per (buyer, seller) edge with a bid, an allocation or an optimal share."""
+        import pandas as pd
+
+        q = np.asarray(self.bids["quantity"])
+        p = np.asarray(self.bids["price"])
+        used = (q > 0) | (self.allocation > 0) | (self.optimal_allocation > 0)
+        bi, sj = np.nonzero(used)
+        return pd.DataFrame(
+            {
+                "buyer": [self.buyers[i] for i in bi],
+                "seller": [self.sellers[j] for j in sj],
+                "bid_quantity": q[bi, sj],
+                "bid_price": p[bi, sj],
+                "allocation": self.allocation[bi, sj],
+                "payment": self.payments[bi, sj],
+                "optimal_allocation": self.optimal_allocation[bi, sj],
+            }
+        )
+
+    # ------------------------------------------------------------------ display
+    def format(self) -> str:
+        """A readable summary: headline numbers and the per-buyer table."""
+        lines = [
+            self._headline(),
+            f"PSP data exchange (method {self.method}, {self.schedule}, tie break "
+            f"{self.tie_break}, epsilon {self.epsilon:g}); benchmark {self.backend}/"
+            f"{self.solver}, {self.seconds:.3g} s",
+            f"  status           {self.status.value} after {self.rounds} rounds "
+            f"({self.messages} bids sent; cap {self.max_iterations})",
+            f"  welfare          {self.welfare:.6f}",
+            f"  optimal welfare  {self.optimal_welfare:.6f}",
+            f"  efficiency       {self.efficiency:.6f}  (loss {self.loss:.6g}"
+            + (
+                f"; complete-graph bound {self.loss_bound:.6g})"
+                if self.loss_bound is not None
+                else ")"
+            ),
+            f"  revenue          {float(np.sum(self.revenue)):.6f}",
+            f"  clearing price   {self.clearing_price:.6f} (pooled);  seller duals "
+            + ", ".join(
+                f"{s} {v:.4f}" for s, v in zip(self.sellers, self.optimal_prices, strict=True)
+            ),
+        ]
+        chk = self.eps_nash
+        if chk is None:
+            lines.append("  2eps-Nash check  not run")
+        else:
+            lines.append(
+                f"  2eps-Nash check  {'ok' if chk.ok else 'FAILED'} "
+                f"(max gain {float(chk.max_violation):.3g} "
+                f"{'<=' if chk.ok else '>'} {chk.tolerance:.3g}, "
+                f"{chk.detail.get('checked', 0)} buyers checked)"
+            )
+        if self.method == "draft" and self.reserves is not None:
+            lines.append(
+                "  final reserves   "
+                + ", ".join(
+                    f"{s} {v:.4f}" for s, v in zip(self.sellers, self.reserves, strict=True)
+                )
+            )
+            if self.isp_purchases is not None and np.any(self.isp_purchases > 0):
+                lines.append(f"  bought from ISP  {float(np.sum(self.isp_purchases)):.4f}")
+        if not self.feasible:
+            lines.append("  WARNING: allocation exceeds supply (tie break 'strict')")
+        lines += [f"  WARNING: {w}" for w in self.warnings]
+        if self.advice:
+            lines.append(f"  advice: {self.advice}")
+        frame = self.to_frame()
+        lines += [
+            "",
+            frame.head(50).to_string(index=False, float_format=lambda x: f"{x:.6g}"),
+        ]
+        if len(frame) > 50:
+            lines.append(f"... {len(frame) - 50} more buyers")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ plots
+    def plot(self, ax=None):
+        """Convergence figure: efficiency W/W* and buyers updating per pass.
+
+        ``ax``: a pair of matplotlib Axes to draw into (default: a new figure).
+
+        >>> import datamech as dm, matplotlib.pyplot as plt
+        >>> res = dm.solve(dm.load("examples/models/psp_cmhk_example.toml"))
+        >>> fig = res.plot()
+        >>> len(fig.axes)
+        2
+        >>> plt.close(fig)
+        """
+        from .plots import convergence_figure
+
+        return convergence_figure(
+            {self.epsilon: self}, optimum=self.optimal_welfare, efficiency=True, axes=ax
+        )
+
+    # ------------------------------------------------------------------ old names
+    @property
+    def tie_rule(self) -> str:
+        """Deprecated: :attr:`tie_break`."""
+        warnings.warn("'tie_rule' is deprecated; use 'tie_break'", DeprecationWarning, 2)
+        return self.tie_break
+
+    @property
+    def mode(self) -> str:
+        """Deprecated: ``"standard"`` or ``"draft"``; see :attr:`method`."""
+        warnings.warn("'mode' is deprecated; use 'method'", DeprecationWarning, 2)
+        return "draft" if self.method == "draft" else "standard"

@@ -30,7 +30,8 @@ def register_kind(kind: str, model_type: type, reader, writer) -> None:
 
 
 def known_kinds() -> list[str]:
-    return sorted(_READERS)
+    """Every model-file kind."""
+    return sorted(KIND_MODULES)
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -138,22 +139,29 @@ def from_dict(data: Mapping[str, Any]):
     kind = data["model"].get("kind")
     if kind is None:
         raise ModelError("model.kind", "is required")
-    _ensure_registered()
     check_name(kind, "model.kind")
-    if kind not in _READERS:
+    if kind not in KIND_MODULES:
         raise ModelError("model.kind", f"unknown kind {kind!r} (known: {', '.join(known_kinds())})")
+    _ensure_registered(kind)
     if "solver" in data and not isinstance(data["solver"], Mapping):
         raise ModelError("solver", f"must be a table, got {describe_value(data['solver'])}")
     return _READERS[kind](dict(data))
 
 
+def _writer_of(model) -> tuple[str, Callable[[Any], dict[str, Any]]] | None:
+    """The (kind, writer) registered for the model's type (its module is imported)."""
+    for typ, entry in _WRITERS.items():
+        if isinstance(model, typ):
+            return entry
+    return None
+
+
 def to_dict(model) -> dict[str, Any]:
     """The model-file dictionary of ``model`` (inverse of :func:`from_dict`)."""
-    _ensure_registered()
-    for typ, (_kind, writer) in _WRITERS.items():
-        if isinstance(model, typ):
-            return writer(model)
-    raise TypeError(f"no model-file writer for {type(model).__name__}")
+    entry = _writer_of(model)
+    if entry is None:
+        raise TypeError(f"no model-file writer for {type(model).__name__}")
+    return entry[1](model)
 
 
 def save(model, path: str | Path) -> Path:
@@ -163,32 +171,36 @@ def save(model, path: str | Path) -> Path:
     return p
 
 
-# Model modules that register kinds on import; a new family adds its module here.
-FAMILY_MODULES = (
-    "datamech.models.chain",
-    "datamech.models.chain_continuous",
-    "datamech.models.infosale",
-    "datamech.models.psp",
-    "datamech.models.scaling",
-    "datamech.models.bilateral",
-    "datamech.models.mechanism",
-)
+# The model modules that register each kind on import; a new family adds its entry here.
+# Only the modules of the kind being read are imported (the others pull in scipy, sympy,
+# cvxpy, ...), so reading a chain file stays fast.
+KIND_MODULES: dict[str, tuple[str, ...]] = {
+    "chain": ("datamech.models.chain", "datamech.models.chain_continuous"),
+    "offline": ("datamech.models.scaling",),
+    "online": ("datamech.models.scaling",),
+    "bilateral": ("datamech.models.bilateral",),
+    "infosale": ("datamech.models.infosale",),
+    "psp": ("datamech.models.psp",),
+    "mechanism": ("datamech.models.mechanism",),
+}
 
 
-def _ensure_registered() -> None:
+def _ensure_registered(kind: str | None = None) -> None:
+    """Import the model modules of ``kind`` (of every kind when ``None``)."""
     import importlib
 
-    for name in FAMILY_MODULES:
-        importlib.import_module(name)
+    kinds = KIND_MODULES if kind is None else {kind: KIND_MODULES[kind]}
+    for names in kinds.values():
+        for name in names:
+            importlib.import_module(name)
 
 
 def kind_of(model) -> str:
     """The model-file kind of a model object."""
-    _ensure_registered()
-    for typ, (kind, _writer) in _WRITERS.items():
-        if isinstance(model, typ):
-            return kind
-    raise ModelError("model", f"{type(model).__name__} is not a datamech model")
+    entry = _writer_of(model)
+    if entry is None:
+        raise ModelError("model", f"{type(model).__name__} is not a datamech model")
+    return entry[0]
 
 
 # ---------------------------------------------------------------- TOML writing

@@ -153,21 +153,27 @@ class OptionSet:
         The kind's options besides ``method`` and the :data:`COMMON` ones.
     method_default : str, optional
         The default method when it is not the first listed (e.g. ``auto``).
+    deprecated_methods : mapping, optional
+        Old method name -> current name; accepted with a ``DeprecationWarning``.
     """
 
     kind: str
     methods: Mapping[str, str]
     options: tuple[Option, ...] = ()
     method_default: str | None = None
+    deprecated_methods: Mapping[str, str] = field(default_factory=dict)
     _by_name: dict[str, Option] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        for old, new in self.deprecated_methods.items():
+            if new not in self.methods or old in self.methods:
+                raise ValueError(f"deprecated method {old!r} -> {new!r} of kind {self.kind}")
         method = Option(
             "method",
             "str",
             self.method_default or next(iter(self.methods)),
             "the algorithm",
-            choices=tuple(self.methods),
+            choices=(*self.methods, *self.deprecated_methods),
         )
         for opt in (method, *self.options, *COMMON):
             if opt.name in self._by_name:
@@ -198,13 +204,33 @@ class OptionSet:
             f"unknown option of kind {self.kind} (allowed: {', '.join(self.names())})",
         )
 
+    def method_name(self, value: Any, field: str = "solver.method") -> str:
+        """A method name checked against the declaration; an old name warns and is mapped.
+
+        >>> OptionSet("demo", {"program": "..."}, deprecated_methods={"cvxpy": "program"}
+        ...           ).method_name("program")
+        'program'
+        """
+        name = self._by_name["method"].read(value, field)
+        if name in self.deprecated_methods:
+            new = self.deprecated_methods[name]
+            warnings.warn(
+                f"method {name!r} is deprecated; use method = {new!r}",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            return new
+        return name
+
     def merge(self, *layers: Mapping[str, Any]) -> dict[str, Any]:
         """Options from several sources (file first, keywords last) merged and validated.
 
         Each layer's deprecated names are renamed first, so a later layer overrides an
-        earlier one whichever name either used.
+        earlier one whichever name either used.  When a later layer changes the method,
+        options of earlier layers that apply only to other methods are dropped (a file's
+        ``cells`` for a grid method does not block ``--method lagrangian``).
         """
-        merged: dict[str, Any] = {}
+        renamed_layers: list[dict[str, Any]] = []
         for layer in layers:
             if not isinstance(layer, Mapping):
                 raise ModelError(
@@ -218,7 +244,22 @@ class OptionSet:
                 if name in renamed:
                     raise ModelError(f"solver.{key}", f"is given twice (also as {name!r})")
                 renamed[name] = value
-            merged.update(renamed)
+            renamed_layers.append(renamed)
+        method = None
+        for renamed in renamed_layers:
+            method = renamed.get("method", method)
+        if method is not None:
+            method = self.method_name(method)
+        merged: dict[str, Any] = {}
+        for depth, renamed in enumerate(renamed_layers):
+            last = depth == len(renamed_layers) - 1
+            for name, value in renamed.items():
+                scope = self._by_name[name].methods
+                if not last and method is not None and scope is not None and method not in scope:
+                    continue  # an earlier layer's option for another method
+                merged[name] = value
+        if method is not None:
+            merged["method"] = method
         return self.validate(merged)
 
     def validate(self, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -238,6 +279,8 @@ class OptionSet:
             if name in out:
                 raise ModelError(f"solver.{key}", f"is given twice (also as {name!r})")
             out[name] = self._by_name[name].read(value, f"solver.{name}")
+        if out.get("method") is not None:
+            out["method"] = self.method_name(out["method"])
         method = out.get("method") or self._by_name["method"].default
         for name in out:
             scope = self._by_name[name].methods
@@ -268,6 +311,8 @@ class OptionSet:
         for name, meaning in self.methods.items():
             mark = " (default)" if name == default else ""
             lines.append(f"  {name}{mark}: {meaning}")
+        for old, new in self.deprecated_methods.items():
+            lines.append(f"  {old}: deprecated name of {new}")
         lines += ["", "options ([solver] table, dm.solve keywords, datamech solve -o KEY=VALUE):"]
         lines += [opt.describe() for opt in self.all if opt.name != "method"]
         return "\n".join(lines)
@@ -282,6 +327,7 @@ class OptionSet:
             "kind": self.kind,
             "methods": dict(self.methods),
             "default_method": self._by_name["method"].default,
+            "deprecated_methods": dict(self.deprecated_methods),
             "options": [
                 {
                     "name": o.name,

@@ -134,3 +134,29 @@ def from_cvxpy(status: str) -> Status:
         "infeasible_or_unbounded": Status.INFEASIBLE,
     }
     return table.get(str(status), Status.SOLVER_ERROR)
+
+
+def from_pyomo(termination: object, nonconvex: bool = False) -> Status:
+    """A pyomo termination condition (or its name) as a Status.
+
+    ``nonconvex``: an NLP solver's "optimal" is only local (``local_optimum``).
+
+    >>> from_pyomo("optimal"), from_pyomo("optimal", nonconvex=True)
+    (<Status.OPTIMAL: 'optimal'>, <Status.LOCAL_OPTIMUM: 'local_optimum'>)
+    >>> from_pyomo("maxIterations"), from_pyomo("solverFailure")
+    (<Status.ITERATION_LIMIT: 'iteration_limit'>, <Status.SOLVER_ERROR: 'solver_error'>)
+    """
+    name = str(getattr(termination, "name", termination))
+    table = {
+        "optimal": Status.LOCAL_OPTIMUM if nonconvex else Status.OPTIMAL,
+        "globallyOptimal": Status.OPTIMAL,
+        "locallyOptimal": Status.LOCAL_OPTIMUM,
+        "maxIterations": Status.ITERATION_LIMIT,
+        "maxEvaluations": Status.ITERATION_LIMIT,
+        "maxTimeLimit": Status.TIME_LIMIT,
+        "infeasible": Status.INFEASIBLE,
+        "locallyInfeasible": Status.INFEASIBLE,
+        "infeasibleOrUnbounded": Status.INFEASIBLE,
+        "unbounded": Status.UNBOUNDED,
+    }
+    return table.get(name, Status.SOLVER_ERROR)

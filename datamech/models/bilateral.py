@@ -18,17 +18,40 @@ high = 1
 family = "uniform"
 low = 1
 high = 2
+
+[solver]                 # optional: options of the solver (``datamech options bilateral``)
+method = "lagrangian"
+
+Types (support ends, atoms, profiles, the price) lie in [0, 1e12], the range of
+:mod:`datamech.models.distributions`: the model is homogeneous of degree one in (v, c),
+so rescale the currency unit beyond.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ModelError
+from ..numeric import read_number
 from . import io
-from .distributions import TypeDistribution, _num, from_table, to_table
+from .distributions import (
+    MAX_VALUE,
+    ContinuousLaw,
+    TypeDistribution,
+    from_table,
+    to_table,
+)
+
+__all__ = [
+    "GOODS",
+    "MAX_VALUE",
+    "MECHANISMS",
+    "BilateralModel",
+    "check_laws",
+    "is_smooth",
+    "resolve_good",
+]
 
 GOODS = ("scaling", "indivisible")
 MECHANISMS = (
@@ -41,28 +64,46 @@ MECHANISMS = (
 )
 
 
-def resolve_good(alpha: Any, good: str | None, where: str = "") -> tuple[Any, str]:
+def resolve_good(alpha: Any, good: Any, where: str = "") -> tuple[Any, str]:
     """Check ``alpha`` and ``good``; alpha = 1 means the indivisible good.
 
     >>> resolve_good("1/2", None), resolve_good(None, "indivisible")
     ((Fraction(1, 2), 'scaling'), (1, 'indivisible'))
+    >>> resolve_good(1.5, None)
+    Traceback (most recent call last):
+    ...
+    datamech.errors.ModelError: alpha: must be <= 1, got 1.5
     """
-    if good is not None and good not in GOODS:
-        raise ModelError(f"{where}good", f"must be one of {', '.join(GOODS)}, got {good!r}")
+    if good is not None:
+        io.check_choice(good, f"{where}good", GOODS)
     if alpha is None:
         if good == "indivisible":
             return 1, "indivisible"
         raise ModelError(
             f"{where}alpha", "is required for the scaling model (or give good = 'indivisible')"
         )
-    a = _num(alpha, f"{where}alpha")
-    if not 0 < a <= 1:
-        raise ModelError(f"{where}alpha", f"must lie in (0, 1], got {alpha!r}")
+    a = read_number(alpha, f"{where}alpha", low=0, low_open=True, high=1)
     if a == 1:
         return 1, "indivisible"
     if good == "indivisible":
         raise ModelError(f"{where}alpha", f"the indivisible good has alpha = 1, got {alpha!r}")
     return a, "scaling"
+
+
+def is_smooth(dist: TypeDistribution, role: str) -> bool:
+    """Whether the solvers keep ``dist`` continuous for ``role`` (buyer or seller).
+
+    True for the parametric families with a closed-form density whose virtual value
+    (buyer) or virtual cost (seller) is nondecreasing; every other law (discrete,
+    mixtures, irregular power laws, truncated equal revenue) is handled through atoms.
+
+    >>> from datamech.models.distributions import Discrete, Uniform
+    >>> is_smooth(Uniform(0, 1), "buyer"), is_smooth(Discrete([1], [1]), "seller")
+    (True, False)
+    """
+    if not isinstance(dist, ContinuousLaw):
+        return False
+    return bool(dist.cost_regular if role == "seller" else dist.regular)
 
 
 def check_laws(buyer: TypeDistribution, seller: TypeDistribution, alpha: Any, good: str) -> None:
@@ -85,14 +126,30 @@ def check_laws(buyer: TypeDistribution, seller: TypeDistribution, alpha: Any, go
 
 
 def _need_moment(d: TypeDistribution, role: str, p: float, purpose: str) -> None:
-    # like TypeDistribution.require_moment, but naming the role (laws built in Python
-    # carry the default where = "buyer")
-    if not math.isfinite(float(d.moment(p))):
-        raise ModelError(
-            f"{role}.{d._tail_param()}",
-            f"E[{'v' if role == 'buyer' else 'c'}^{p:g}] is infinite for this {d.family} law,"
-            f" but {purpose} needs it (spec G15)",
+    """``d.require_moment`` with the error naming ``role`` (laws built in Python carry
+    the default ``where = "buyer"``) and the paper's letter (v or c)."""
+    try:
+        d.require_moment(p, purpose)
+    except ModelError as err:
+        suffix = err.field[len(d.where) :] if err.field.startswith(d.where) else ""
+        letter = "v" if role == "buyer" else "c"
+        problem = err.problem.replace("E[V^", f"E[{letter}^")
+        raise ModelError(f"{role}{suffix}", f"{problem} (spec G15)") from None
+
+
+def _read_profiles(rows: Any) -> tuple[tuple[float, float], ...]:
+    if not isinstance(rows, (list, tuple)):
+        raise ModelError("model.profiles", "must be a list of [v, c] pairs")
+    out = []
+    for i, row in enumerate(rows):
+        where = f"model.profiles[{i}]"
+        if not isinstance(row, (list, tuple)) or len(row) != 2:
+            raise ModelError(where, "must be a pair [v, c]")
+        v, c = (
+            float(read_number(x, f"{where}[{j}]", low=0, high=MAX_VALUE)) for j, x in enumerate(row)
         )
+        out.append((v, c))
+    return tuple(out)
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,7 +159,8 @@ class BilateralModel:
     ``alpha`` in (0, 1) is the scaling model (value v x^alpha, cost c x); ``alpha = 1``
     (or ``good = "indivisible"``) the classic indivisible good.  ``mechanisms`` lists
     what to evaluate besides first and second best; ``profiles`` are realized (v, c)
-    pairs at which payments are reported.
+    pairs at which payments are reported; ``solver_options`` is the file's ``[solver]``
+    table (checked by :func:`datamech.solve`).
 
     >>> from datamech.models.distributions import Uniform
     >>> BilateralModel(Uniform(0, 1), Uniform(0, 1), alpha="1/2")
@@ -119,42 +177,34 @@ class BilateralModel:
     profiles: tuple[tuple[float, float], ...] = ()
     price: Any = None
     name: str = ""
+    solver_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         a, g = resolve_good(self.alpha, self.good, "model.")
         object.__setattr__(self, "alpha", a)
         object.__setattr__(self, "good", g)
+        io.check_name(self.name, "model.name", required=False)
         check_laws(self.buyer, self.seller, a, g)
         mech = self.mechanisms
         if isinstance(mech, str):
             mech = (mech,)
-        mech = tuple(mech)
-        for m in mech:
-            if m != "all" and m not in MECHANISMS:
-                raise ModelError(
-                    "model.mechanism",
-                    f"unknown mechanism {m!r} (known: all, {', '.join(MECHANISMS)})",
-                )
+        if not isinstance(mech, (list, tuple)):
+            raise ModelError("model.mechanism", "must be a mechanism name or a list of names")
+        mech = tuple(io.check_choice(m, "model.mechanism", ("all", *MECHANISMS)) for m in mech)
         if "posted_price" in mech and g != "indivisible":
             raise ModelError("model.mechanism", "posted_price needs the indivisible good")
         object.__setattr__(self, "mechanisms", mech or ("all",))
         if self.price is not None:
             if g != "indivisible":
                 raise ModelError("model.price", "a posted price needs the indivisible good")
-            p = _num(self.price, "model.price")
-            if p < 0:
-                raise ModelError("model.price", f"must be nonnegative, got {self.price!r}")
-        rows = []
-        for i, row in enumerate(self.profiles):
-            if not isinstance(row, (list, tuple)) or len(row) != 2:
-                raise ModelError(f"model.profiles[{i}]", "must be a pair [v, c]")
-            v, c = (float(_num(x, f"model.profiles[{i}]")) for x in row)
-            if not (math.isfinite(v) and math.isfinite(c)) or v < 0 or c < 0:
-                raise ModelError(f"model.profiles[{i}]", "types must be finite and nonnegative")
+            read_number(self.price, "model.price", low=0, high=MAX_VALUE)
+        rows = _read_profiles(self.profiles)
+        for i, (_v, c) in enumerate(rows):
             if g == "scaling" and c == 0:
                 raise ModelError(f"model.profiles[{i}]", "the scaling model needs a cost c > 0")
-            rows.append((v, c))
-        object.__setattr__(self, "profiles", tuple(rows))
+        object.__setattr__(self, "profiles", rows)
+        if not isinstance(self.solver_options, dict):
+            raise ModelError("solver", "must be a table of options")
 
     @property
     def selected(self) -> tuple[str, ...]:
@@ -166,7 +216,9 @@ class BilateralModel:
 
 
 def from_toml(data: dict[str, Any]) -> BilateralModel:
-    io.check_keys(data, "file", {"model", "buyer", "seller"}, ("model", "buyer", "seller"))
+    io.check_keys(
+        data, "file", {"model", "buyer", "seller", "solver"}, ("model", "buyer", "seller")
+    )
     m = data["model"]
     io.check_keys(
         m,
@@ -177,20 +229,18 @@ def from_toml(data: dict[str, Any]) -> BilateralModel:
     mech = m.get("mechanism", "all")
     if isinstance(mech, str):
         mech = (mech,)
-    elif not (isinstance(mech, list) and all(isinstance(x, str) for x in mech)):
+    elif not isinstance(mech, list):
         raise ModelError("model.mechanism", "must be a mechanism name or a list of names")
-    profiles = m.get("profiles", [])
-    if not isinstance(profiles, list):
-        raise ModelError("model.profiles", "must be a list of [v, c] pairs")
     return BilateralModel(
         buyer=from_table(data["buyer"], "buyer"),
         seller=from_table(data["seller"], "seller"),
         alpha=m.get("alpha"),
         good=m.get("good"),
         mechanisms=tuple(mech),
-        profiles=tuple(tuple(r) if isinstance(r, list) else r for r in profiles),
+        profiles=m.get("profiles", ()),
         price=m.get("price"),
-        name=str(m.get("name", "")),
+        name=m.get("name", ""),
+        solver_options=dict(data.get("solver", {})),
     )
 
 
@@ -207,7 +257,14 @@ def to_toml(model: BilateralModel) -> dict[str, Any]:
         m["profiles"] = [list(r) for r in model.profiles]
     if model.price is not None:
         m["price"] = model.price
-    return {"model": m, "buyer": to_table(model.buyer), "seller": to_table(model.seller)}
+    out: dict[str, Any] = {
+        "model": m,
+        "buyer": to_table(model.buyer),
+        "seller": to_table(model.seller),
+    }
+    if model.solver_options:
+        out["solver"] = dict(model.solver_options)
+    return out
 
 
 io.register_kind("bilateral", BilateralModel, from_toml, to_toml)

@@ -26,8 +26,11 @@ def test_solve_json_b1():
     assert rows["seller_proposing"]["ratio"] == pytest.approx(0.75)
     assert rows["buyer_proposing"]["ratio"] == pytest.approx(0.9482727021, abs=1e-9)
     assert rows["seller_proposing"]["guarantee_holds"] is True
-    assert data["checks"]["second_best"]["budget_feasible"] is True
-    assert data["checks"]["first_best"]["budget_feasible"] is False
+    assert data["checks"]["second_best"]["detail"]["budget_feasible"] is True
+    assert data["checks"]["second_best"]["ok"] is True
+    assert data["checks"]["first_best"]["detail"]["budget_feasible"] is False
+    assert data["status"] == "optimal" and data["objective_name"] == "second_best"
+    assert data["objective"] == data["second_best"] and data["method"] == "lagrangian"
     fb = [p for p in data["payments"] if p["mechanism"] == "first_best"][0]
     assert fb["buyer_payment"] == pytest.approx(0.81 / 4.8)  # v^2/(4c) at (0.9, 1.2)
 
@@ -55,8 +58,8 @@ def test_solve_with_out_writes_plots(tmp_path):
     assert {
         "result.json",
         "result.csv",
-        "bilateral_allocation.png",
-        "bilateral_budget.pdf",
+        "result_allocation.png",
+        "result_budget.pdf",
     } <= names
 
 
@@ -96,4 +99,4 @@ def test_infinite_first_best_and_mismatched_law(tmp_path):
         '[seller]\nfamily = "uniform"\nlow = 0\nhigh = 1\n'
     )
     out = run("solve", str(f), "--method", "simplex")
-    assert out.returncode == 2 and "method: must be" in out.stderr
+    assert out.returncode == 2 and "solver.method: unknown value 'simplex'" in out.stderr

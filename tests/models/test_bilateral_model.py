@@ -60,7 +60,16 @@ def test_alpha_one_is_indivisible():
         ({"model__mechanism": 3}, "model.mechanism"),
         ({"model__price": 0.5}, "model.price"),  # scaling model
         ({"model__profiles": [[0.5]]}, "model.profiles[0]"),
-        ({"model__profiles": [[0.5, -1]]}, "model.profiles[0]"),
+        ({"model__profiles": [[0.5, -1]]}, "model.profiles[0][1]"),  # the entry is named
+        ({"model__profiles": [[0.5, float("nan")]]}, "model.profiles[0][1]"),
+        ({"model__profiles": [[2e12, 1.5]]}, "model.profiles[0][0]"),  # outside [0, 1e12]
+        ({"model__profiles": [[True, 1.5]]}, "model.profiles[0][0]"),
+        ({"model__name": ["B1"]}, "model.name"),  # names are strings (issue 12)
+        ({"model__name": True}, "model.name"),
+        ({"model__mechanism": ["broker", ["vcg"]]}, "model.mechanism"),
+        ({"model__good": ["indivisible"]}, "model.good"),
+        ({"model__alpha": True}, "model.alpha"),
+        ({"model__alpha": float("inf")}, "model.alpha"),
         ({"model__profiles": "0.5, 1"}, "model.profiles"),
         ({"model__profiles": [[0.5, 0]]}, "model.profiles[0]"),  # c = 0 in the scaling model
         ({"model__extra": 1}, "model.extra"),

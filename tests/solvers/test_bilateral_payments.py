@@ -78,29 +78,55 @@ def test_expected_payments_equal_virtual_values_discrete(alpha, name):
 
 def test_checks_discrete_exact():
     """G12: SellerP is DSIC for the buyer, only BIC for the seller; BuyerP the mirror;
-    the second best is DSIC on both sides and budget-feasible; the first best is not."""
+    the second best is DSIC on both sides and budget-feasible; the first best is not.
+    Each certificate is ok for what its mechanism promises (checks.PROMISES)."""
     b = Discrete([1, 2, 3, 4], [0.25, 0.25, 0.25, 0.25])
     s = Discrete([0.5, 1.5, 2.5, 3.5], [0.25, 0.25, 0.25, 0.25])
     for good in ("indivisible", None):
         a = None if good else "1/2"
         sp = check_mechanism("seller_proposing", b, s, a, good)
-        assert sp.buyer_dsic and sp.seller_bic and not sp.seller_dsic
-        assert sp.expost_budget_balanced and sp.interim_ir
-        bp = check_mechanism("buyer_proposing", b, s, a, good)
-        assert bp.seller_dsic and bp.buyer_bic and not bp.buyer_dsic
+        d = sp.detail
+        assert d["buyer_dsic"] and d["seller_bic"] and not d["seller_dsic"]
+        assert d["expost_budget_balanced"] and d["interim_ir"]
+        assert sp.ok and sp.max_violation <= sp.tolerance
+        bp = check_mechanism("buyer_proposing", b, s, a, good).detail
+        assert bp["seller_dsic"] and bp["buyer_bic"] and not bp["buyer_dsic"]
         sb = check_mechanism("second_best", b, s, a, good)
-        assert sb.buyer_dsic and sb.seller_dsic and sb.expost_ir and sb.budget_feasible
-        assert sb.expected_budget >= -1e-12
+        d = sb.detail
+        assert d["buyer_dsic"] and d["seller_dsic"] and d["expost_ir"] and d["budget_feasible"]
+        assert d["expected_budget"] >= -1e-12 and sb.ok
         fb = check_mechanism("first_best", b, s, a, good)
-        assert fb.buyer_dsic and fb.seller_dsic
-        assert fb.budget_feasible == (good is None)  # B(0) < 0 only for the indivisible good
+        assert fb.detail["buyer_dsic"] and fb.detail["seller_dsic"] and fb.ok
+        # B(0) < 0 only for the indivisible good; the first best does not promise a budget
+        assert fb.detail["budget_feasible"] == (good is None)
+        assert "budget_feasible" not in fb.detail["promised"]
 
 
 def test_checks_continuous_b1():
     ch = check_mechanism("second_best", U01, U12, "1/2", grid=7)
-    assert ch.buyer_dsic and ch.seller_dsic and ch.expost_ir
-    assert ch.expected_budget == pytest.approx(0, abs=1e-12)
-    assert ch.grid == 49
+    d = ch.detail
+    assert d["buyer_dsic"] and d["seller_dsic"] and d["expost_ir"] and ch.ok
+    assert d["expected_budget"] == pytest.approx(0, abs=1e-12)
+    assert d["grid"] == 49
+    assert ch.to_dict()["detail"]["mechanism"] == "second_best"
+
+
+def test_check_certificate_fails_for_a_broken_promise():
+    """A second best run at the wrong lambda (0: the first best's rule) breaks the
+    budget on Myerson-Satterthwaite: B(0) = -1/6 (E[phi^B - phi^S; v >= c] with
+    phi^B = 2v - 1, phi^S = 2c: int_0^1 int_0^v (2v - 1 - 2c) dc dv = -1/6)."""
+    ch = check_mechanism("second_best", U01, U01, good="indivisible", lam=0.0)
+    assert not ch.ok and not ch.detail["budget_feasible"]
+    assert ch.max_violation == pytest.approx(1 / 6, abs=1e-9)
+
+
+def test_check_grid_sizes_refused():
+    with pytest.raises(ModelError) as e:
+        check_mechanism("first_best", U01, U12, "1/2", grid=0)
+    assert e.value.field == "grid"
+    with pytest.raises(ModelError) as e:  # 250,000 payments (or their memory): refused
+        check_mechanism("first_best", U01, U12, "1/2", grid=500, field="solver.check_grid")
+    assert e.value.field == "solver.check_grid"
 
 
 def test_payment_errors():

@@ -102,7 +102,7 @@ def test_b4_first_best_feasible():
 @pytest.mark.parametrize(("K", "tol"), [(20, 7e-4), (40, 2e-4), (80, 5e-5)])
 def test_indivisible_myerson_satterthwaite(K, tol):
     res = second_best_program(Uniform(0, 1), Uniform(0, 1), good="indivisible", grid=K)
-    assert res.solver == "HIGHS" and res.status == "optimal"
+    assert res.solver == "HiGHS" and res.status == "optimal" and res.backend == "cvxpy"
     assert 0 <= 9 / 64 - res.gains_from_trade <= tol
     # K divisible by 4: the trade threshold v - c >= 1/4 lies on the grid; LP dual = 1/2
     assert res.lambda_star == pytest.approx(0.5, abs=1e-9)
@@ -229,8 +229,9 @@ def test_bic_scaling_local_equals_dsic_for_regular(solver):
     needs(solver)
     res = second_best_bic(Uniform(0, 1), Uniform(1, 2), alpha="1/2", grid=8, solver=solver)
     dsic = second_best_program(Uniform(0, 1), Uniform(1, 2), alpha="1/2", grid=8)
-    assert res.local and res.incentive == "BIC"
-    assert res.method == ("ccp" if solver == "ccp" else "pyomo")
+    assert res.local and res.incentive == "BIC" and res.status == "local_optimum"
+    assert res.method == "bic" and res.solver == solver
+    assert res.backend == ("cvxpy" if solver == "ccp" else "pyomo")
     assert res.gains_from_trade >= dsic.gains_from_trade - 1e-9
     assert res.gains_from_trade == pytest.approx(dsic.gains_from_trade, rel=1e-7)
     assert res.upper_bound == pytest.approx(dsic.gains_from_trade, rel=1e-7)  # certified
@@ -250,7 +251,10 @@ def test_bic_irregular_at_least_dsic(solver):
     assert dsic.gains_from_trade - 1e-9 <= res.gains_from_trade <= res.upper_bound + 1e-8
     lp = second_best_bic(b, s, good="indivisible")
     lpd = second_best_program(b, s, good="indivisible")
-    assert not lp.local and lp.method == "pyomo"
+    assert not lp.local and lp.status == "optimal" and lp.backend == "cvxpy"
+    lp_pyomo = second_best_bic(b, s, good="indivisible", backend="pyomo")
+    assert lp_pyomo.solver == "HiGHS" and lp_pyomo.status == "optimal"
+    assert lp_pyomo.gains_from_trade == pytest.approx(lp.gains_from_trade, abs=1e-9)
     assert lp.gains_from_trade >= lpd.gains_from_trade - 1e-9
 
 
@@ -334,7 +338,7 @@ def test_bad_inputs_named():
     with pytest.raises(ModelError) as e:
         second_best_program(Uniform(0, 1), Uniform(1, 2), alpha="1/2", solver="NOPE")
     assert e.value.field == "solver"
-    for kw in ({"solver": "bonmin"}, {"max_iter": 0}, {"tol": -1.0}):
+    for kw in ({"solver": "bonmin"}, {"max_iterations": 0}, {"tol": -1.0}):
         with pytest.raises(ModelError) as e:
             second_best_bic(Uniform(0, 1), Uniform(1, 2), alpha="1/2", grid=3, **kw)
         assert e.value.field == next(iter(kw))
@@ -393,6 +397,7 @@ def test_bic_nlp_solver_missing_or_default():
             second_best_bic(Uniform(0, 1), Uniform(1, 2), alpha="1/2", grid=3, solver="ipopt")
         assert e.value.field == "solver" and "not installed" in str(e.value)
     res = second_best_bic(Uniform(0, 1), Uniform(1, 2), alpha="1/2", grid=4)
-    any_nlp = nlp_available("ipopt") or nlp_available("ripopt")
-    assert res.method == ("pyomo" if any_nlp else "ccp")
-    assert res.solver in ("ipopt", "ripopt", "ccp")
+    assert (res.method, res.backend, res.solver) == ("bic", "cvxpy", "ccp")  # the default
+    if nlp_available("ipopt") or nlp_available("ripopt"):
+        res = second_best_bic(Uniform(0, 1), Uniform(1, 2), alpha="1/2", grid=4, backend="pyomo")
+        assert res.backend == "pyomo" and res.solver in ("ipopt", "ripopt")

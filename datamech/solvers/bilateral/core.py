@@ -39,10 +39,12 @@ import numpy as np
 from numpy.polynomial.legendre import leggauss
 from scipy import optimize
 
-from ...errors import ModelError
-from ...models.bilateral import check_laws, resolve_good
-from ...models.distributions import Discrete, TypeDistribution, _Continuous, pava
-from ...results import ResultMixin
+from ...errors import ModelError, SolverError
+from ...models.bilateral import check_laws, is_smooth, resolve_good
+from ...models.distributions import Discrete, TypeDistribution, pava
+from ...results import Result
+from ...status import Status
+from .settings import canonical_method
 
 QUAD = {"epsabs": 1e-14, "epsrel": 1e-12, "limit": 400}
 _GL_X, _GL_W = leggauss(40)
@@ -86,7 +88,7 @@ class Side:
 
     def __init__(self, dist: TypeDistribution, role: str):
         self.dist, self.role = dist, role
-        self.continuous = isinstance(dist, _Continuous) and (role == "seller" or dist.regular)
+        self.continuous = is_smooth(dist, role)
         lo, hi = dist.support
         self.lo, self.hi = float(lo), float(hi)
         if not self.continuous:
@@ -232,8 +234,19 @@ def evaluate(inst: Instance, rule: Rule) -> tuple[float, float, float]:
     N = phi^B, BuyerU with D = phi^S)."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if inst.good == "scaling":
-            return _evaluate_scaling(inst, rule)
-        return _evaluate_indivisible(inst, rule)
+            out = _evaluate_scaling(inst, rule)
+        else:
+            out = _evaluate_indivisible(inst, rule)
+    if not all(math.isfinite(x) for x in out):
+        # a float overflow in the integrals (types spanning too many orders of magnitude
+        # for E[v N^{k-1}] E[D^{-(k-1)}]): never a silently wrong number
+        raise SolverError(
+            Status.SOLVER_ERROR,
+            "the bilateral integrals (GFT, B) are not finite in floating point for these "
+            f"laws at k = {inst.k:.6g}; rescale the types (the model is homogeneous of "
+            "degree one in (v, c)) or narrow their range",
+        )
+    return out
 
 
 def _evaluate_scaling(inst: Instance, rule: Rule) -> tuple[float, float, float]:
@@ -260,7 +273,7 @@ def _evaluate_scaling(inst: Instance, rule: Rule) -> tuple[float, float, float]:
     return float(gft), float(bud), float(u)
 
 
-def _seller_head(S: Side, D, t: np.ndarray, rule: Rule):
+def seller_head(S: Side, D, t: np.ndarray, rule: Rule):
     """(P, E[c;.], E[phi^S;.], E[D;.]) over {c : D(c) <= t} for levels t."""
     t = np.asarray(t, dtype=float)
     if not S.continuous:
@@ -283,7 +296,7 @@ def _seller_head(S: Side, D, t: np.ndarray, rule: Rule):
     return p, pm, ephi, rule.aS * pm + rule.bS * ephi
 
 
-def _buyer_tail(B: Side, N, t: np.ndarray, rule: Rule):
+def buyer_tail(B: Side, N, t: np.ndarray, rule: Rule):
     """(P, E[v;.], E[phi^B;.], E[N;.]) over {v : N(v) >= t, N(v) > 0} for levels t."""
     t = np.asarray(t, dtype=float)
     if not B.continuous:
@@ -311,13 +324,13 @@ def _evaluate_indivisible(inst: Instance, rule: Rule) -> tuple[float, float, flo
     if not B.continuous or not S.continuous:
         if not B.continuous:
             w = N(B.values)
-            h0, h1, hphi, hd = _seller_head(S, D, w, rule)
+            h0, h1, hphi, hd = seller_head(S, D, w, rule)
             q = B.probs * (w > 0)
             ev, ephi, en = q @ (B.values * h0), q @ (B.phis * h0), q @ (w * h0)
             ec, ephis, ed = q @ h1, q @ hphi, q @ hd
         else:
             dw = D(S.values)
-            t0, t1, tphi, tn = _buyer_tail(B, N, dw, rule)
+            t0, t1, tphi, tn = buyer_tail(B, N, dw, rule)
             ev, ephi, en = S.probs @ t1, S.probs @ tphi, S.probs @ tn
             ec, ephis, ed = S.probs @ (S.values * t0), S.probs @ (S.phis * t0), S.probs @ (dw * t0)
         return float(ev - ec), float(ephi - ephis), float(en - ed)
@@ -344,7 +357,7 @@ def _evaluate_indivisible(inst: Instance, rule: Rule) -> tuple[float, float, flo
     wts = ((hi - lo)[:, None] * _GL_W[None, :] / 2).ravel()
     v = B.quantile(u)
     n = N(v)
-    h0, h1, hphi, hd = _seller_head(S, D, n, rule)
+    h0, h1, hphi, hd = seller_head(S, D, n, rule)
     q = wts * (n > 0)
     gft = q @ (v * h0 - h1)
     bud = q @ (B.phi(v) * h0 - hphi)
@@ -404,16 +417,36 @@ def _exact_first_best(buyer, seller, alpha) -> Fraction | None:
     return (1 - alpha) * alpha ** int(k - 1) * mb * ms
 
 
-def _params(d: TypeDistribution) -> dict[str, Any]:
-    return d.params()
+def law_summary(d: TypeDistribution, atoms: int = 64) -> dict[str, Any]:
+    """The law's model-file table for results, shortened for a discrete law with more
+    than ``atoms`` atoms (family, number of atoms, support) so that results stay small.
+
+    >>> from datamech.models.distributions import Discrete
+    >>> law_summary(Discrete(list(range(1, 101)), [0.01] * 100))
+    {'family': 'discrete', 'atoms': 100, 'support': [1.0, 100.0]}
+    """
+    params = d.params()
+    values = params.get("values")
+    if values is not None and len(values) > atoms:
+        lo, hi = d.support
+        return {"family": params["family"], "atoms": len(values), "support": [lo, hi]}
+    return params
 
 
-@dataclass(frozen=True)
-class FirstBestResult(ResultMixin):
+@dataclass(frozen=True, repr=False)
+class FirstBestResult(Result):
     """First best (Sec. 4.2, Lemma C.1): x* = (alpha v / c)^{1/(1-alpha)} (scaling) or
-    1[v >= c] (indivisible), with its gains from trade and budget surplus B(0)."""
+    1[v >= c] (indivisible), with its gains from trade and budget surplus B(0).
 
-    status: str
+    ``status`` is ``evaluated`` (a closed form or an integral); ``method`` says which:
+    ``exact`` (Fractions, ``objective_exact`` set), ``moments`` (E[v^k] E[c^{-(k-1)}]),
+    ``sum`` (two discrete laws) or ``quadrature``.
+    """
+
+    _objective_field: ClassVar[str] = "gains_from_trade"
+    _objective_name: ClassVar[str] = "first_best"
+
+    status: Status
     gains_from_trade: float
     budget_surplus: float
     exact: Fraction | None
@@ -421,8 +454,15 @@ class FirstBestResult(ResultMixin):
     good: str
     method: str
     seconds: float
+    backend: str = "none"
+    solver: str = "none"
     buyer: dict = field(default_factory=dict)
     seller: dict = field(default_factory=dict)
+
+    @property
+    def objective_exact(self) -> Fraction | None:
+        """The first best as a Fraction when both laws and alpha are exact."""
+        return self.exact
 
 
 def first_best(buyer, seller, alpha=None, good=None) -> FirstBestResult:
@@ -455,7 +495,7 @@ def first_best(buyer, seller, alpha=None, good=None) -> FirstBestResult:
     elif not (inst.buyer.continuous or inst.seller.continuous):
         method = "sum"
     return FirstBestResult(
-        status="optimal",
+        status=Status.EVALUATED,
         gains_from_trade=float(gft),
         budget_surplus=float(bud),
         exact=exact,
@@ -463,24 +503,31 @@ def first_best(buyer, seller, alpha=None, good=None) -> FirstBestResult:
         good=inst.good,
         method=method,
         seconds=time.perf_counter() - t0,
-        buyer=_params(buyer),
-        seller=_params(seller),
+        buyer=law_summary(buyer),
+        seller=law_summary(seller),
     )
 
 
-@dataclass(frozen=True)
-class SecondBestResult(ResultMixin):
+#: How the second best relates to the first best (a field, not a status).
+REGIMES = ("interior", "first_best_feasible", "no_trade")
+
+
+@dataclass(frozen=True, repr=False)
+class SecondBestResult(Result):
     """Second best (eq. (9), App. C.2): the Lagrangian allocation at lambda*.
 
-    ``status`` is ``"optimal"``, ``"first_best_feasible"`` (B(0) >= 0, lambda* = 0, G13)
-    or ``"no_trade"`` (B < 0 for every lambda: no budget-feasible trade).  For the
-    indivisible good with two discrete laws B jumps at lambda*; the optimum then trades
-    with probability ``tie_weight`` on the pairs with N = D (within ``tie_tol``).
+    ``status`` is ``optimal``; ``regime`` is ``"interior"`` (the budget binds, lambda* >
+    0), ``"first_best_feasible"`` (B(0) >= 0, lambda* = 0, G13) or ``"no_trade"`` (B < 0
+    for every lambda: no budget-feasible trade, lambda* = inf).  For the indivisible good
+    with two discrete laws B jumps at lambda*; the optimum then trades with probability
+    ``tie_weight`` on the pairs with N = D (within ``tie_tol``).
     """
 
-    _skip_fields: ClassVar[tuple[str, ...]] = ()
+    _objective_field: ClassVar[str] = "gains_from_trade"
+    _objective_name: ClassVar[str] = "second_best"
+    _summary_fields: ClassVar[tuple[str, ...]] = ("lambda_star", "regime")
 
-    status: str
+    status: Status
     lambda_star: float
     gains_from_trade: float
     budget_surplus: float
@@ -493,6 +540,8 @@ class SecondBestResult(ResultMixin):
     solver: str
     iterations: int
     seconds: float
+    regime: str = "interior"
+    backend: str = "none"
     buyer: dict = field(default_factory=dict)
     seller: dict = field(default_factory=dict)
     tie_weight: float = 1.0
@@ -510,25 +559,27 @@ def second_best(
 ):
     """Optimal truthful budget-feasible mechanism (eq. (9)) and its multiplier lambda*.
 
-    ``method="lagrangian"``: lambda* = 0 if B(0) >= 0 (G13), otherwise bisection on the
-    nondecreasing budget surplus B(lambda) (spec §4.3), keeping B(lambda*) >= 0.
-    ``"cvxpy"`` and ``"pyomo_bic"`` call the discretized programs of
-    :mod:`datamech.solvers.bilateral.programs` with ``options``.
+    ``method="lagrangian"``: lambda* = 0 if B(0) >= 0 (G13), otherwise Brent's method on
+    the nondecreasing budget surplus B(lambda) (spec §4.3) to ``xtol``, keeping
+    B(lambda*) >= 0.  ``"program"`` and ``"bic"`` (old names ``"cvxpy"``,
+    ``"pyomo_bic"``) solve the grid programs of :mod:`datamech.solvers.bilateral.programs`
+    with ``options`` and return their :class:`~.dsic.ProgramResult`.
 
     >>> from datamech.models.distributions import Uniform
     >>> sb = second_best(Uniform(0, 1), Uniform(0, 1), good="indivisible")
     >>> round(sb.lambda_star, 9), round(sb.gains_from_trade, 9)   # Myerson-Satterthwaite
     (0.5, 0.140625)
     """
-    if method in ("cvxpy", "pyomo_bic"):
-        from . import programs
-
-        fn = programs.second_best_program if method == "cvxpy" else programs.second_best_bic
-        return fn(buyer, seller, alpha=alpha, good=good, **options)
+    method = canonical_method(method)
     if method != "lagrangian":
-        raise ModelError("method", f"must be lagrangian, cvxpy or pyomo_bic, got {method!r}")
+        from . import programs  # the grid programs need cvxpy: imported on demand
+
+        fn = programs.second_best_program if method == "program" else programs.second_best_bic
+        return fn(buyer, seller, alpha=alpha, good=good, **options)
     if options:
         raise ModelError(f"{sorted(options)[0]}", "is not an option of the lagrangian method")
+    if not (isinstance(xtol, (int, float)) and 0 < xtol < 1):
+        raise ModelError("xtol", f"must be a number in (0, 1), got {xtol!r}")
     t0 = time.perf_counter()
     inst = instance(buyer, seller, alpha, good)
     fb = first_best(buyer, seller, alpha, good).gains_from_trade
@@ -537,11 +588,11 @@ def second_best(
     tie_weight, tie_tol = 1.0, 0.0
     scale = max(abs(g0), 1e-300)
     if b0 >= -1e-13 * scale:
-        status, lam, gft, bud = "first_best_feasible", 0.0, fb, b0
+        regime, lam, gft, bud = "first_best_feasible", 0.0, fb, b0
     else:
         _, binf, _ = evaluate(inst, BROKER)
         if binf <= 1e-13 * scale:
-            status, lam, gft, bud = "no_trade", math.inf, 0.0, 0.0
+            regime, lam, gft, bud = "no_trade", math.inf, 0.0, 0.0
         else:
             lo, hi = 0.0, 1.0
             bhi = evaluate(inst, Rule.lagrangian(hi))
@@ -550,14 +601,21 @@ def second_best(
                 bhi = evaluate(inst, Rule.lagrangian(hi))
                 its += 1
                 if hi > 1e15:  # pragma: no cover - B(inf) > 0 guarantees a finite root
-                    raise ModelError("buyer", "budget surplus stays negative for every lambda")
+                    raise SolverError(
+                        Status.SOLVER_ERROR, "the budget surplus stays negative for every lambda"
+                    )
             calls = [0]
 
             def surplus(lam: float) -> float:
                 calls[0] += 1
                 return evaluate(inst, Rule.lagrangian(lam))[1]
 
-            root = float(optimize.brentq(surplus, lo, hi, xtol=xtol, rtol=4 * np.finfo(float).eps))
+            try:
+                root = float(
+                    optimize.brentq(surplus, lo, hi, xtol=xtol, rtol=4 * np.finfo(float).eps)
+                )
+            except RuntimeError as exc:  # no convergence within brentq's iteration limit
+                raise SolverError(Status.SOLVER_ERROR, f"root search on B(lambda): {exc}") from None
             best = evaluate(inst, Rule.lagrangian(root))
             step = xtol * max(1.0, root)
             while best[1] < 0 and root < hi:  # B jumps at lambda* (discrete indivisible)
@@ -565,7 +623,7 @@ def second_best(
                 step *= 2
                 best = evaluate(inst, Rule.lagrangian(root))
             its += calls[0]
-            status, lam, (gft, bud, _) = "optimal", root, best
+            regime, lam, (gft, bud, _) = "interior", root, best
             if inst.good == "indivisible" and not (inst.buyer.continuous or inst.seller.continuous):
                 # B jumps at lambda*: randomize on the tie set N = D so that B = 0 exactly
                 scale_w = 1.0 + float(np.max(np.abs(inst.buyer.values))) * (1 + root)
@@ -577,7 +635,8 @@ def second_best(
                     gft, bud, _ = evaluate(inst, Rule.lagrangian(root, tie, tol))
                     tie_weight, tie_tol = float(tie), tol
     return SecondBestResult(
-        status=status,
+        status=Status.OPTIMAL,
+        regime=regime,
         lambda_star=float(lam),
         gains_from_trade=float(gft),
         budget_surplus=float(bud),
@@ -592,6 +651,6 @@ def second_best(
         tie_weight=tie_weight,
         tie_tol=tie_tol,
         seconds=time.perf_counter() - t0,
-        buyer=_params(buyer),
-        seller=_params(seller),
+        buyer=law_summary(buyer),
+        seller=law_summary(seller),
     )

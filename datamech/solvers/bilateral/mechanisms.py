@@ -19,41 +19,49 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy import optimize
 
-from ...errors import ModelError
-from ...results import ResultMixin
+from ...models.bilateral import MAX_VALUE
+from ...numeric import read_number
+from ...results import Result
+from ...status import Status
 from .core import (
     BROKER,
     BUYER_P,
     FIRST_BEST,
     SELLER_P,
     Rule,
-    _buyer_tail,
-    _params,
-    _seller_head,
+    buyer_tail,
     evaluate,
     first_best,
     instance,
+    law_summary,
+    seller_head,
 )
 
 
-@dataclass(frozen=True)
-class MechanismResult(ResultMixin):
+@dataclass(frozen=True, repr=False)
+class MechanismResult(Result):
     """Gains from trade of one simple mechanism, its ratio to the first best, its
     virtual-welfare lower bound (SellerU / BuyerU of C.4-C.5) and the paper's guarantee.
 
     ``guarantee`` is the constant of Theorem 4.1 (alpha^{1/(1-alpha)}) or 4.2
     (alpha^{alpha/(1-alpha)}); ``guarantee_holds`` is ratio >= guarantee.
     ``budget_surplus`` is E[p^B - p^S] (0 for SellerP, BuyerP and posted prices: the
-    buyer pays the seller; the broker's expected profit for the broker).
+    buyer pays the seller; the broker's expected profit for the broker).  ``status`` is
+    ``evaluated`` for a given mechanism, ``optimal`` for the best posted price between
+    two discrete laws (every atom is a candidate) and ``heuristic`` for the best posted
+    price found by a grid search and a local refinement otherwise.
     """
 
+    _objective_field: ClassVar[str] = "gains_from_trade"
+    _summary_fields: ClassVar[tuple[str, ...]] = ("name",)
+
     name: str
-    status: str
+    status: Status
     gains_from_trade: float
     ratio: float
     first_best: float
@@ -67,15 +75,19 @@ class MechanismResult(ResultMixin):
     good: str
     method: str
     seconds: float
+    backend: str = "none"
+    solver: str = "none"
     buyer: dict = field(default_factory=dict)
     seller: dict = field(default_factory=dict)
 
 
-def _result(name, inst, fb, gft, bud, lower, guarantee, price, method, t0, buyer, seller):
+def _result(
+    name, inst, fb, gft, bud, lower, guarantee, price, method, t0, buyer, seller, status=None
+):
     ratio = gft / fb if fb > 0 else math.nan
     return MechanismResult(
         name=name,
-        status="optimal",
+        status=Status.EVALUATED if status is None else status,
         gains_from_trade=float(gft),
         ratio=float(ratio),
         first_best=float(fb),
@@ -89,8 +101,8 @@ def _result(name, inst, fb, gft, bud, lower, guarantee, price, method, t0, buyer
         good=inst.good,
         method=method,
         seconds=time.perf_counter() - t0,
-        buyer=_params(buyer),
-        seller=_params(seller),
+        buyer=law_summary(buyer),
+        seller=law_summary(seller),
     )
 
 
@@ -164,8 +176,8 @@ def posted_price_gft(buyer, seller, price: float) -> float:
 
 
 def _posted(inst, prices: np.ndarray) -> np.ndarray:
-    t0, t1, _, _ = _buyer_tail(inst.buyer, inst.buyer.weight(1.0, 0.0), prices, FIRST_BEST)
-    h0, h1, _, _ = _seller_head(inst.seller, inst.seller.weight(1.0, 0.0), prices, FIRST_BEST)
+    t0, t1, _, _ = buyer_tail(inst.buyer, inst.buyer.weight(1.0, 0.0), prices, FIRST_BEST)
+    h0, h1, _, _ = seller_head(inst.seller, inst.seller.weight(1.0, 0.0), prices, FIRST_BEST)
     return t1 * h0 - t0 * h1
 
 
@@ -186,9 +198,7 @@ def posted_price(buyer, seller, price: float | None = None, grid: int = 2001) ->
     fb = first_best(buyer, seller, good="indivisible").gains_from_trade
     B, S = inst.buyer, inst.seller
     if price is not None:
-        p = float(price)
-        if not math.isfinite(p) or p < 0:
-            raise ModelError("price", f"must be a nonnegative number, got {price!r}")
+        p = float(read_number(price, "price", low=0, high=MAX_VALUE))
         gft = float(_posted(inst, np.array([p]))[0])
         return _result(
             "posted_price", inst, fb, gft, 0.0, None, None, p, "given", t0, buyer, seller
@@ -216,8 +226,10 @@ def posted_price(buyer, seller, price: float | None = None, grid: int = 2001) ->
         )
         if -res.fun > best:
             best_p, best = float(res.x), float(-res.fun)
+    exhaustive = not (B.continuous or S.continuous)  # GFT(p) steps only at the atoms
+    status = Status.OPTIMAL if exhaustive else Status.HEURISTIC
     return _result(
-        "posted_price", inst, fb, best, 0.0, None, None, best_p, "search", t0, buyer, seller
+        "posted_price", inst, fb, best, 0.0, None, None, best_p, "search", t0, buyer, seller, status
     )
 
 

@@ -12,6 +12,10 @@ For the indivisible good the integrals are thresholds: p^B = x sigma(c), p^S = x
 Who pays what: first best, second best and the broker charge the buyer p^B and pay the
 seller p^S; SellerP lets the buyer pay the seller p^B (p^S = p^B), BuyerP p^S (p^B = p^S);
 a posted price p charges and pays p x.
+
+A payment takes about 1-3 ms for a continuous law (one quadrature), so
+:data:`MAX_PAYMENT_EVALUATIONS` bounds the work of one solve (profiles x mechanisms, and
+the checks' type grids), and long runs show a progress bar.
 """
 
 from __future__ import annotations
@@ -25,9 +29,15 @@ from scipy import integrate
 
 from ...errors import ModelError
 from ...models.bilateral import MECHANISMS  # one list of mechanism names
+from ...models.io import check_choice
+from ...numeric import fmt
+from ...progress import progress
 from ...results import ResultMixin
-from .core import Instance, Rule, Side, evaluate, instance, second_best
-from .mechanisms import RULES
+from .core import Instance, Rule, instance, second_best
+from .mechanisms import RULES, posted_price
+
+#: Payment evaluations one solve may ask for (about 2 ms each for continuous laws).
+MAX_PAYMENT_EVALUATIONS = 200_000
 
 
 @dataclass
@@ -39,6 +49,12 @@ class Mechanism:
     rule: Rule | None
     price: float | None = None
     lam: float | None = None
+    _cache: dict = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.rule is not None:  # the (ironed) weights, computed once
+            self._cache["N"] = self.inst.buyer.weight(self.rule.aB, self.rule.bB)
+            self._cache["D"] = self.inst.seller.weight(self.rule.aS, self.rule.bS)
 
     # -- allocation
     def allocation(self, v: Any, c: Any) -> np.ndarray:
@@ -47,8 +63,8 @@ class Mechanism:
         c = np.asarray(c, dtype=float)
         if self.name == "posted_price":
             return ((v >= self.price) & (c <= self.price)).astype(float)
-        n = self.inst.buyer.weight(self.rule.aB, self.rule.bB)(v)
-        d = self.inst.seller.weight(self.rule.aS, self.rule.bS)(c)
+        n = self._cache["N"](v)
+        d = self._cache["D"](c)
         if self.inst.good == "indivisible":
             tol, tie = self.rule.tie_tol, self.rule.tie
             if tol == 0.0 and tie == 1.0:
@@ -65,9 +81,11 @@ class Mechanism:
         al = float(self.inst.alpha)
         xv = float(self.allocation(v, c)) ** al
         if not B.continuous:  # step extension between atoms: exact threshold payments
-            nxt = np.append(B.values[1:], np.inf)
-            lens = np.clip(np.minimum(nxt, v) - B.values, 0.0, None)
-            return v * xv - float(lens @ (self.allocation(B.values, c) ** al))
+            i = int(np.searchsorted(B.values, v, side="right")) - 1  # largest atom <= v
+            if i < 0:
+                return v * xv
+            cum, steps = self._buyer_steps(c)
+            return v * xv - float(cum[i] + (v - B.values[i]) * steps[i])
         if self.inst.good == "indivisible" or self.name == "posted_price":
             return v * xv - self._int_buyer_indicator(v, c)
         lo = B.lo
@@ -95,9 +113,11 @@ class Mechanism:
         S = self.inst.seller
         xc = float(self.allocation(v, c))
         if not S.continuous:  # step extension between atoms: exact threshold payments
-            prev = np.append(-np.inf, S.values[:-1])
-            lens = np.clip(S.values - np.maximum(prev, c), 0.0, None)
-            return c * xc + float(lens @ self.allocation(v, S.values))
+            k = int(np.searchsorted(S.values, c, side="right"))  # first atom > c
+            if k == len(S.values):
+                return c * xc
+            tail, steps = self._seller_steps(v)
+            return c * xc + float((S.values[k] - c) * steps[k] + tail[k])
         if self.inst.good == "indivisible" or self.name == "posted_price":
             if xc == 0:
                 return 0.0
@@ -110,6 +130,29 @@ class Mechanism:
             return _last_true(lambda t: float(self.allocation(v, t)) > 0, c, top)
         body, _ = integrate.quad(lambda t: float(self.allocation(v, t)), c, S.hi, limit=200)
         return c * xc + body
+
+    def _buyer_steps(self, c: float) -> tuple[np.ndarray, np.ndarray]:
+        """For a discrete buyer and cost c: x(v_i, c)^alpha at the atoms and the
+        cumulative int_{v_0}^{v_i} x(t, c)^alpha dt (x steps at the atoms), cached."""
+        key = ("buyer", float(c))
+        if key not in self._cache:
+            vals = self.inst.buyer.values
+            steps = self.allocation(vals, c) ** float(self.inst.alpha)
+            cum = np.concatenate([[0.0], np.cumsum(np.diff(vals) * steps[:-1])])
+            self._cache[key] = (cum, steps)
+        return self._cache[key]
+
+    def _seller_steps(self, v: float) -> tuple[np.ndarray, np.ndarray]:
+        """For a discrete seller and value v: x(v, c_m) at the atoms and the tails
+        int_{c_m}^{c_last} x(v, t) dt (x steps at the atoms), cached."""
+        key = ("seller", float(v))
+        if key not in self._cache:
+            vals = self.inst.seller.values
+            steps = self.allocation(v, vals)
+            parts = np.diff(vals) * steps[1:]
+            tail = np.concatenate([np.cumsum(parts[::-1])[::-1], [0.0]])  # atoms after m
+            self._cache[key] = (tail, steps)
+        return self._cache[key]
 
     def payments(self, v: float, c: float) -> tuple[float, float]:
         """(p^B, p^S) at the realized types."""
@@ -148,8 +191,7 @@ def mechanism(
     >>> float(m.allocation(0.6, 0.3)), float(m.allocation(0.6, 0.4))   # v - c >= 1/4
     (1.0, 0.0)
     """
-    if name not in MECHANISMS:
-        raise ModelError("mechanism", f"must be one of {', '.join(MECHANISMS)}, got {name!r}")
+    check_choice(name, "mechanism", MECHANISMS)
     inst = instance(buyer, seller, alpha, good)
     if name == "second_best":
         tol = tie_tol
@@ -163,8 +205,6 @@ def mechanism(
         if inst.good != "indivisible":
             raise ModelError("mechanism", "posted_price is defined for the indivisible good only")
         if price is None:
-            from .mechanisms import posted_price
-
             price = posted_price(buyer, seller).price
         return Mechanism(name, inst, None, price=float(price))
     return Mechanism(name, inst, RULES[name])
@@ -227,10 +267,17 @@ def payments(
         if out.size:  # the payment integrals run over the support (G11)
             raise ModelError(
                 "profiles",
-                f"{who} type {out[0]:g} lies outside the {who}'s support [{lo:g}, {hi:g}]",
+                f"{who} type {fmt(out[0])} lies outside the {who}'s support [{fmt(lo)}, {fmt(hi)}]",
             )
     x = m.allocation(v, c)
-    pb, ps = np.array([m.payments(a, b) for a, b in zip(v, c, strict=True)]).reshape(-1, 2).T
+    pairs = progress(
+        zip(v, c, strict=True),
+        total=len(v),
+        desc=f"payments ({name})",
+        unit="profile",
+        min_total=500,
+    )
+    pb, ps = np.array([m.payments(a, b) for a, b in pairs]).reshape(-1, 2).T
     al = float(m.inst.alpha)
     return PaymentResult(
         mechanism=name,
@@ -246,111 +293,4 @@ def payments(
         good=m.inst.good,
         lambda_star=m.lam,
         price=m.price,
-    )
-
-
-def _grid(side: Side, n: int) -> tuple[np.ndarray, np.ndarray]:
-    if not side.continuous and len(side.values) <= 4 * n:
-        return side.values, side.probs
-    u = (np.arange(n) + 0.5) / n
-    return side.quantile(u), np.full(n, 1.0 / n)
-
-
-@dataclass(frozen=True)
-class CheckResult(ResultMixin):
-    """Ex-post and interim incentive, participation and budget checks of one mechanism
-    on a type grid (the atoms of discrete laws, n quantile midpoints of continuous ones).
-
-    ``*_gain`` is the largest gain from misreporting (ex post: for every opponent type;
-    interim: averaged over the opponent's grid weights); ``*_ir_min`` the smallest
-    utility; ``expected_budget`` the exact E[p^B - p^S] = E[phi^B x^alpha - phi^S x]
-    (zero for the mechanisms where the buyer pays the seller); ``expost_budget_min`` the
-    smallest p^B - p^S on the grid.  Booleans use tolerance ``tol``.  On continuous laws
-    the interim averages are grid approximations (error O(1/n)).
-    """
-
-    mechanism: str
-    buyer_dsic_gain: float
-    seller_dsic_gain: float
-    buyer_bic_gain: float
-    seller_bic_gain: float
-    buyer_ir_min: float
-    seller_ir_min: float
-    buyer_interim_ir_min: float
-    seller_interim_ir_min: float
-    expected_budget: float
-    expost_budget_min: float
-    buyer_dsic: bool
-    seller_dsic: bool
-    buyer_bic: bool
-    seller_bic: bool
-    expost_ir: bool
-    interim_ir: bool
-    budget_feasible: bool
-    expost_budget_balanced: bool
-    tol: float
-    grid: int
-    extra: dict = field(default_factory=dict)
-
-
-def check_mechanism(
-    name: str, buyer, seller, alpha=None, good=None, lam=None, price=None, grid: int = 9, **tie
-) -> CheckResult:
-    """IR / IC / budget checks of mechanism ``name`` by brute force over a type grid.
-
-    >>> from datamech.models.distributions import Discrete
-    >>> d = Discrete([1, 2, 3], [0.5, 0.25, 0.25])
-    >>> ch = check_mechanism("seller_proposing", d, d, good="indivisible")
-    >>> ch.buyer_dsic, ch.seller_bic, ch.budget_feasible
-    (True, True, True)
-    """
-    m = mechanism(name, buyer, seller, alpha, good, lam=lam, price=price, **tie)
-    al = float(m.inst.alpha)
-    vs, wv = _grid(m.inst.buyer, grid)
-    cs, wc = _grid(m.inst.seller, grid)
-    x = m.allocation(vs[:, None], cs[None, :])
-    pay = np.array([[m.payments(a, b) for b in cs] for a in vs])
-    pb, ps = pay[..., 0], pay[..., 1]
-    # buyer: u[i, l, j] = v_i x(v_l, c_j)^alpha - pB(v_l, c_j)
-    ub = vs[:, None, None] * (x**al)[None, :, :] - pb[None, :, :]
-    truth_b = np.einsum("iij->ij", ub)
-    dsic_b = float(np.max(ub.max(axis=1) - truth_b))
-    ib = ub @ wc  # interim over c
-    bic_b = float(np.max(ib.max(axis=1) - np.diag(ib)))
-    # seller: u[j, l, i] = pS(v_i, c_l) - c_j x(v_i, c_l)
-    us = ps.T[None, :, :] - cs[:, None, None] * x.T[None, :, :]
-    truth_s = np.einsum("jji->ji", us)
-    dsic_s = float(np.max(us.max(axis=1) - truth_s))
-    is_ = us @ wv
-    bic_s = float(np.max(is_.max(axis=1) - np.diag(is_)))
-    scale = max(1.0, float(np.max(np.abs(pay))))
-    exact_grid = not (m.inst.buyer.continuous or m.inst.seller.continuous)
-    tol = (1e-9 if exact_grid else 1e-3) * scale
-    if m.rule is not None and name in ("first_best", "second_best", "broker"):
-        exp_budget = evaluate(m.inst, m.rule)[1]
-    else:
-        exp_budget = 0.0
-    surplus = pb - ps
-    return CheckResult(
-        mechanism=name,
-        buyer_dsic_gain=dsic_b,
-        seller_dsic_gain=dsic_s,
-        buyer_bic_gain=bic_b,
-        seller_bic_gain=bic_s,
-        buyer_ir_min=float(truth_b.min()),
-        seller_ir_min=float(truth_s.min()),
-        buyer_interim_ir_min=float((truth_b @ wc).min()),
-        seller_interim_ir_min=float((truth_s @ wv).min()),
-        expected_budget=float(exp_budget),
-        expost_budget_min=float(surplus.min()),
-        buyer_dsic=dsic_b <= tol,
-        seller_dsic=dsic_s <= tol,
-        buyer_bic=bic_b <= tol,
-        seller_bic=bic_s <= tol,
-        expost_ir=bool(truth_b.min() >= -tol and truth_s.min() >= -tol),
-        interim_ir=bool((truth_b @ wc).min() >= -tol and (truth_s @ wv).min() >= -tol),
-        budget_feasible=bool(exp_budget >= -1e-9 * scale),
-        expost_budget_balanced=bool(np.max(np.abs(surplus)) <= tol),
-        tol=float(tol),
-        grid=int(len(vs) * len(cs)),
     )

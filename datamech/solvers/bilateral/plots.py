@@ -1,17 +1,34 @@
-"""Figures for bilateral trade: allocation heat maps and the budget surplus B(lambda).
+"""Figures for bilateral trade: allocation heat maps x(v, c) and the budget surplus B(lambda).
 
-Written to files (PNG and PDF) with matplotlib's Agg backend; never shown.
+Figures are :class:`matplotlib.figure.Figure` objects built without pyplot (nothing is
+shown, no global state); :func:`~.figures.save_figure` writes PNG and PDF.  The drawing
+functions receive what they draw (laws, lambda), so results import this module and not
+the other way round; the grid programs' heat map is in :mod:`.figures` (no solver
+imports).
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 
 from .core import Rule, evaluate, instance
+from .figures import draw_grid_allocation, new_figure, save_figure
 from .payments import mechanism
+
+__all__ = [
+    "HEATMAPS",
+    "allocation_figure",
+    "budget_figure",
+    "draw_allocation",
+    "draw_budget",
+    "draw_grid_allocation",
+    "new_figure",
+    "plot_allocations",
+    "plot_budget",
+    "save_figure",
+]
 
 HEATMAPS = ("first_best", "second_best", "seller_proposing", "buyer_proposing")
 
@@ -22,74 +39,75 @@ def _axis(side, n: int) -> np.ndarray:
     return np.linspace(lo, hi, n)
 
 
-def plot_allocations(buyer, seller, alpha=None, good=None, out_dir=".", lam=None, n: int = 161):
-    """Heat maps of x(v, c) for FB, SB, SellerP and BuyerP; returns the written paths.
-
-    The scaling model's x can be unbounded near c = 0, so the colour shows x^alpha
-    (the buyer's value per unit of v); the indivisible good shows x in {0, 1}.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def draw_allocation(ax, buyer, seller, alpha=None, good=None, name="second_best", lam=None, n=161):
+    """Heat map of x(v, c) of mechanism ``name`` on ``ax`` (buyer value across, seller cost
+    up).  The scaling model's x is unbounded near c = 0, so the colour shows x^alpha (the
+    buyer's value per unit of v); the indivisible good shows x in {0, 1}."""
     inst = instance(buyer, seller, alpha, good)
     vs, cs = _axis(inst.buyer, n), _axis(inst.seller, n)
-    fig, axes = plt.subplots(1, 4, figsize=(16, 4), constrained_layout=True)
-    al = float(inst.alpha)
-    for ax, name in zip(axes, HEATMAPS, strict=True):
-        m = mechanism(name, buyer, seller, alpha, good, lam=lam if name == "second_best" else None)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            x = m.allocation(vs[None, :], cs[:, None]) ** al
-        x = np.where(np.isfinite(x), x, np.nan)  # x is unbounded as c -> 0
-        top = float(np.nanpercentile(x, 99)) if np.any(np.isfinite(x)) else 1.0
-        im = ax.imshow(
-            x,
-            origin="lower",
-            aspect="auto",
-            extent=(vs[0], vs[-1], cs[0], cs[-1]),
-            cmap="viridis",
-            vmin=0.0,
-            vmax=max(top, 1e-12),
-        )
-        title = name.replace("_", " ")
-        if name == "second_best":
-            title += f" (lambda* = {m.lam:.4g})"
-        ax.set_title(title)
-        ax.set_xlabel("buyer value v")
-        ax.set_ylabel("seller cost c")
-        fig.colorbar(im, ax=ax, label="x" if inst.good == "indivisible" else "x^alpha")
-    return _save(fig, Path(out_dir), "bilateral_allocation")
+    m = mechanism(name, buyer, seller, alpha, good, lam=lam if name == "second_best" else None)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        x = m.allocation(vs[None, :], cs[:, None]) ** float(inst.alpha)
+    x = np.where(np.isfinite(x), x, np.nan)
+    top = float(np.nanpercentile(x, 99)) if np.any(np.isfinite(x)) else 1.0
+    im = ax.imshow(
+        x,
+        origin="lower",
+        aspect="auto",
+        extent=(vs[0], vs[-1], cs[0], cs[-1]),
+        cmap="viridis",
+        vmin=0.0,
+        vmax=max(top, 1e-12),
+    )
+    title = name.replace("_", " ")
+    if name == "second_best" and m.lam is not None:
+        title += f" (lambda* = {m.lam:.4g})"
+    ax.set_title(title)
+    ax.set_xlabel("buyer value v")
+    ax.set_ylabel("seller cost c")
+    ax.figure.colorbar(im, ax=ax, label="x" if inst.good == "indivisible" else "x^alpha")
+    return im
 
 
-def plot_budget(buyer, seller, alpha=None, good=None, out_dir=".", lam_star=None, n: int = 60):
-    """B(lambda) and GFT(lambda) of the Lagrangian allocation with the root lambda*."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def draw_budget(ax, buyer, seller, alpha=None, good=None, lam_star=None, n: int = 40) -> None:
+    """B(lambda) and GFT(lambda) of the Lagrangian allocation on ``ax``, with lambda*."""
     inst = instance(buyer, seller, alpha, good)
-    top = 2 * lam_star if lam_star and math.isfinite(lam_star) and lam_star > 0 else 1.0
+    finite = lam_star is not None and math.isfinite(lam_star)
+    top = 2 * lam_star if finite and lam_star > 0 else 1.0
     lams = np.linspace(0, top, n)
     vals = np.array([evaluate(inst, Rule.lagrangian(x))[:2] for x in lams])
-    fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
     ax.plot(lams, vals[:, 1], label="budget surplus B(lambda)")
     ax.plot(lams, vals[:, 0], label="gains from trade GFT(lambda)")
     ax.axhline(0, color="grey", lw=0.8)
-    if lam_star is not None and math.isfinite(lam_star):
+    if finite:
         ax.axvline(lam_star, color="k", ls="--", lw=0.8, label=f"lambda* = {lam_star:.6g}")
+    ax.set_xlim(0, top)
     ax.set_xlabel("lambda")
     ax.legend()
-    return _save(fig, Path(out_dir), "bilateral_budget")
 
 
-def _save(fig, out: Path, stem: str) -> list[Path]:
-    import matplotlib.pyplot as plt
+def allocation_figure(buyer, seller, alpha=None, good=None, lam=None, n: int = 161):
+    """x(v, c) of first best, second best, SellerP and BuyerP, side by side."""
+    fig, axes = new_figure(ncols=len(HEATMAPS), width=4.0)
+    for ax, name in zip(axes, HEATMAPS, strict=True):
+        draw_allocation(ax, buyer, seller, alpha, good, name, lam=lam, n=n)
+    return fig
 
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / f"{stem}.png", out / f"{stem}.pdf"]
-    for p in paths:
-        fig.savefig(p, dpi=90)
-    plt.close(fig)
-    return paths
+
+def budget_figure(buyer, seller, alpha=None, good=None, lam_star=None, n: int = 40):
+    """B(lambda) and GFT(lambda) with the root lambda*."""
+    fig, ax = new_figure(width=6.0)
+    draw_budget(ax, buyer, seller, alpha, good, lam_star=lam_star, n=n)
+    return fig
+
+
+def plot_allocations(buyer, seller, alpha=None, good=None, out_dir=".", lam=None, n: int = 161):
+    """:func:`allocation_figure` written to ``out_dir`` (PNG + PDF); returns the paths."""
+    fig = allocation_figure(buyer, seller, alpha, good, lam=lam, n=n)
+    return save_figure(fig, out_dir, "bilateral_allocation", dpi=90)
+
+
+def plot_budget(buyer, seller, alpha=None, good=None, out_dir=".", lam_star=None, n: int = 40):
+    """:func:`budget_figure` written to ``out_dir`` (PNG + PDF); returns the paths."""
+    fig = budget_figure(buyer, seller, alpha, good, lam_star=lam_star, n=n)
+    return save_figure(fig, out_dir, "bilateral_budget", dpi=90)

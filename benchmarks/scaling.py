@@ -7,7 +7,11 @@
    r_j = (c/alpha) z_j^{(1-alpha)/alpha}; the table reports both times, the profit gap
    and the largest |r_hull - r_pvv| (relative to max r).  Target: hull ironing of 10^5
    types under 1 s.
-2. (P-AMD), BIC and DSIC, with IC on all pairs of types or on neighbours only, on
+2. Large laws: two buyers with K = 2,000 / 20,000 / 100,000 discrete types each, through
+   ``dm.solve``: Theorem 2.2 by one-buyer moments (alpha = 1/2, k = 2; exact rationals
+   or floats) and by quadrature (alpha = 1/3, k = 3/2, where the law of r_1 + r_2 would
+   have up to K^2/4 atoms), with the interim tables and checks.
+3. (P-AMD), BIC and DSIC, with IC on all pairs of types or on neighbours only, on
    n buyers x J types (prod J profiles): build + solve time and the relative gap to
    Theorem 2.2's closed form.
 
@@ -15,8 +19,8 @@ Every row runs in a subprocess with a time limit (``--limit`` seconds); a row th
 out is reported as such and larger sizes of that kind are skipped.
 
     python benchmarks/scaling.py [--ks 1000 10000 100000] [--limit 300] [--no-amd]
-                                 [--ic bayes dominant] [--pairs all local]
-                                 [--max-profiles N]
+                                 [--no-large] [--no-online] [--ic bayes dominant]
+                                 [--pairs all local] [--max-profiles N]
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ IRONING = r"""
 import json, sys, time
 import numpy as np
 from datamech.models.distributions import Discrete
-from datamech.solvers.scaling.offline import OfflineMechanism, pvv_program
+from datamech.solvers.scaling import OfflineMechanism, pvv_program
 K, do_pvv = int(sys.argv[1]), sys.argv[2] == "1"
 rng = np.random.default_rng(K)
 values = np.cumsum(rng.exponential(1.0, K)) / K * 10
@@ -48,7 +52,7 @@ if do_pvv:
     t0 = time.perf_counter()
     res = pvv_program([d], 0.5, 1.0)
     row["pvv_s"] = time.perf_counter() - t0
-    row["pvv_status"] = res.status
+    row["pvv_status"] = str(res.status)
     row["profit_gap"] = abs(res.objective - offl)
     r_pvv = 1.0 / 0.5 * np.maximum(res.z[0], 0.0) ** 1.0      # (c/alpha) z^{(1-a)/a}
     row["max_r_diff"] = float(np.max(np.abs(r_pvv - r_hull)) / np.max(r_hull))
@@ -59,8 +63,7 @@ AMD = r"""
 import json, sys, time
 import numpy as np
 from datamech.models.distributions import Discrete
-from datamech.solvers.scaling.amd import pamd_program
-from datamech.solvers.scaling.offline import OfflineMechanism
+from datamech.solvers.scaling import OfflineMechanism, pamd_program
 n, J, ic, pairs = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 rng = np.random.default_rng(100 * n + J)
 laws = []
@@ -73,10 +76,27 @@ t0 = time.perf_counter()
 res = pamd_program(laws, 0.5, 1.0, ic=ic, pairs=pairs)
 sec = time.perf_counter() - t0
 print(json.dumps({"n": n, "J": J, "ic": ic + "/" + pairs, "profiles": res.profiles,
-                  "constraints": res.constraints, "seconds": sec, "status": res.status,
+                  "constraints": res.constraints, "seconds": sec, "status": str(res.status),
                   "rel_gap": abs(res.objective - offl) / offl}))
 """
 
+
+LARGE = r"""
+import json, sys, time
+from fractions import Fraction as Fr
+import datamech as dm
+from datamech.models.distributions import Discrete
+from datamech.models.scaling import OfflineModel
+K, alpha, exact = int(sys.argv[1]), Fr(sys.argv[2]), sys.argv[3] == "1"
+probs = [Fr(1, K)] * K if exact else [1 / K] * K
+b = Discrete(list(range(1, K + 1)), probs)             # regular: r = (2v - K)_+
+t0 = time.perf_counter()
+res = dm.solve(OfflineModel((b, b), alpha, 1))
+print(json.dumps({"K": K, "alpha": str(alpha), "exact": exact, "method": res.method,
+                  "seconds": time.perf_counter() - t0, "abserr": res.abserr,
+                  "table": len(res.to_frame()),
+                  "checks": (res.checks or {}).get("scope", "-")}))
+"""
 
 # (n buyers, J types per buyer) rows; a kind stops at its first row over the time limit
 SIZES = ((1, (100, 300, 1000)), (2, (10, 20, 40, 80)), (3, (5, 8, 10, 15)), (4, (4, 5, 6, 8)))
@@ -104,6 +124,7 @@ def main() -> None:
     ap.add_argument("--limit", type=float, default=300.0, help="seconds per row")
     ap.add_argument("--no-amd", action="store_true")
     ap.add_argument("--no-online", action="store_true", help="skip the online DP table")
+    ap.add_argument("--no-large", action="store_true", help="skip the large-law table")
     ap.add_argument("--pairs", nargs="+", default=["all", "local"], help="P-AMD IC pairs")
     ap.add_argument("--ic", nargs="+", default=["bayes", "dominant"], help="P-AMD IC kinds")
     ap.add_argument("--max-profiles", type=int, default=10**6, help="skip larger P-AMD rows")
@@ -128,6 +149,23 @@ def main() -> None:
         gap = f"{row['profit_gap']:11.2e}" if "profit_gap" in row else f"{'-':>11}"
         dr = f"{row['max_r_diff']:9.1e}" if "max_r_diff" in row else f"{'-':>9}"
         print(f"{K:>8} {row['hull_s']:9.4f} {row['intervals']:>9} {pvv_s} {gap} {dr}")
+
+    if not args.no_large:
+        print("\nLarge laws: 2 buyers x K types (uniform on 1..K), dm.solve, c = 1")
+        print(
+            f"{'K':>8} {'alpha':>6} {'exact':>6} {'method':>7} {'seconds':>8} {'table':>7}  checks"
+        )
+        for K, alpha, exact in itertools.product((2_000, 20_000, 100_000), ("1/2", "1/3"), "01"):
+            if alpha == "1/3" and exact == "1":
+                continue  # k = 3/2: floats (no exact rational answer)
+            row = _run(LARGE, [str(K), alpha, exact], args.limit)
+            if row is None or "error" in row:
+                print(f"{K:>8} {alpha:>6} {exact:>6} {(row or {}).get('error', 'time limit')}")
+                continue
+            print(
+                f"{K:>8} {alpha:>6} {exact:>6} {row['method']:>7} {row['seconds']:8.2f} "
+                f"{row['table']:>7}  {row['checks']}"
+            )
 
     if not args.no_online:  # the online half lives in its own script, runnable alone
         import importlib.util

@@ -3,7 +3,9 @@
 For each instance the grid DP runs at several grid sizes G; the table shows the value,
 the true error against the exact ONL (closed form or the exact piecewise DP), the
 reported error estimate |V_G - V_{G/2}| + |V_G - V_{G/4}|/4 and the seconds (the three
-grid solves included).  Run from the repository root:
+grid solves included).  A second table solves n i.i.d. U[0,1] buyers (optimal and
+two-stage mechanisms, with the benchmarks ONL and OFFL) for n up to 2,000 through
+``dm.solve``.  Run from the repository root:
 ``python -m benchmarks.scaling_online`` (or ``PYTHONPATH=. python benchmarks/scaling_online.py``).
 """
 
@@ -12,11 +14,14 @@ from __future__ import annotations
 import time
 from fractions import Fraction as Fr
 
+import datamech as dm
 from datamech.models.distributions import Discrete, Exponential, Uniform
+from datamech.models.scaling import OnlineModel
 from datamech.solvers.scaling import instances as inst
 from datamech.solvers.scaling.online import OnlineDP
 
 GRIDS = (1_000, 4_000, 20_000, 100_000, 200_000)
+BUYERS = (20, 200, 2_000)
 
 
 def cases():
@@ -43,6 +48,17 @@ def main() -> None:
         for G, val, est, sec in rows:
             err = f"{abs(val - ref):10.2e}" if exact is not None or G != GRIDS[-1] else "  (ref)   "
             print(f"{name:<24} {G:>8d} {val:>16.12f} {err} {est:10.2e} {sec:7.2f}")
+    print(f"\n{'buyers':>7} {'mechanism':>12} {'profit':>16} {'ONL':>16} {'seconds':>8}")
+    for n in BUYERS:
+        for mech in ("optimal", "two_stage"):
+            model = OnlineModel(tuple(Uniform(0, 1) for _ in range(n)), Fr(1, 2), 1, mechanism=mech)
+            t0 = time.perf_counter()
+            res = dm.solve(model, path=False)
+            sec = time.perf_counter() - t0
+            print(
+                f"{n:>7} {mech:>12} {float(res.expected_profit):16.9f} "
+                f"{float(res.online_optimum):16.9f} {sec:8.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -41,3 +41,46 @@ def test_bad_alpha_is_one_line_error(tmp_path):
     )
     out = run("solve", str(f))
     assert out.returncode == 2 and "buyers[0].probs" in out.stderr
+
+
+def test_options_command_lists_methods_and_options(capsys):
+    from datamech.cli import main
+
+    assert main(["options", "offline"]) == 0
+    text = capsys.readouterr().out
+    assert "pamd_dsic" in text and "pairs" in text and "time_limit" in text
+    assert main(["options", "online", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["default_method"] == "auto"
+    assert {o["name"] for o in data["options"]} >= {"grid", "benchmarks", "path", "seed"}
+
+
+def test_option_flags_reach_the_solver(capsys):
+    from datamech.cli import main
+
+    args = ["solve", EXAMPLE, "--method", "pamd", "-o", "pairs=local", "--solver", "clarabel"]
+    assert main([*args, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["method"] == "pamd" and data["solver"] == "Clarabel"
+    assert "local pairs" in data["formulation"]
+    assert main(["solve", EXAMPLE, "-o", "pairs=local"]) == 2  # not an option of auto
+    assert "solver.pairs" in capsys.readouterr().err
+
+
+def test_an_inaccurate_program_exits_3_with_advice(monkeypatch, capsys):
+    """The one policy: optimal_inaccurate is reported (exit 3, advice on stderr)."""
+    from datamech.cli import main
+    from datamech.solvers.scaling.offline import amd
+    from datamech.status import Status
+
+    real = amd.solve_program
+
+    def inaccurate(problem, solver, **kw):
+        real(problem, solver, **kw)
+        return Status.OPTIMAL_INACCURATE
+
+    monkeypatch.setattr(amd, "solve_program", inaccurate)
+    assert main(["solve", EXAMPLE, "--method", "pamd", "--json"]) == 3
+    out = capsys.readouterr()
+    assert json.loads(out.out)["status"] == "optimal_inaccurate"
+    assert "closed_form_profit" in out.err and len(out.err.strip().splitlines()) == 1

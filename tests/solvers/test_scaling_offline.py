@@ -259,7 +259,7 @@ def _model(buyers, alpha=HALF, cost=1):
 
 @pytest.mark.parametrize("method", ["pamd", "pamd_dsic", "pvv"])
 def test_solve_offline_programs_report_closed_form(method):
-    from datamech.solvers.scaling.results import solve_offline
+    from datamech.solvers.scaling.offline import solve_offline
 
     res = solve_offline(_model([i3(), i3()]), method=method)
     assert res.expected_profit == pytest.approx(13 / 7, abs=1e-6)
@@ -274,7 +274,7 @@ def test_solve_offline_quad_checks_and_plot(tmp_path):
     import json
 
     from datamech.numeric import jsonable
-    from datamech.solvers.scaling.results import solve_offline
+    from datamech.solvers.scaling.offline import solve_offline
 
     res = solve_offline(_model([Uniform(0, 1), Uniform(0, 1)], alpha=0.5))
     assert res.method == "quad" and res.expected_profit == pytest.approx(11 / 96, abs=1e-12)
@@ -282,8 +282,13 @@ def test_solve_offline_quad_checks_and_plot(tmp_path):
     d = res.to_dict()
     assert "laws" not in d and d["abserr"] < 1e-12
     json.dumps(jsonable(d))
-    paths = res.plot(tmp_path)
-    assert sorted(p.name for p in paths) == ["ironing.pdf", "ironing.png"]
+    paths = res.save_plots(tmp_path)
+    assert sorted(p.name for p in paths) == [
+        "allocation.pdf",
+        "allocation.png",
+        "ironing.pdf",
+        "ironing.png",
+    ]
     assert all(p.stat().st_size > 1000 for p in paths)
     with pytest.raises(ModelError) as exc:
         solve_offline(_model([Uniform(0, 1)]), method="pamd")

@@ -379,7 +379,7 @@ def test_delta_any_value_sharp_bound():
 
 def test_plot_and_result(tmp_path):
     res = solve_online(OnlineModel((I3, I3), HALF, 1, mechanism="greedy"))
-    files = res.plot(tmp_path)
+    files = res.save_plots(tmp_path)
     assert [f.name for f in files] == ["online_paths.png", "online_paths.pdf"]
     assert all(f.stat().st_size > 1000 for f in files)
     d = res.to_dict()
@@ -464,20 +464,20 @@ def test_grid_dp_refuses_to_report_an_unresolved_value():
     # returned ONL = -7.2e17 (impossible: producing nothing gives 0)
     with pytest.raises(SolverError, match="lost precision") as e:
         OnlineDP([Exponential(1)] * 2, 0.95, 1)
-    assert e.value.status == "inaccurate"
+    assert e.value.status == "solver_error"  # no usable value: an error status, not a result
 
 
 def test_online_results_must_respect_alg_onl_offl():
     from datamech.errors import SolverError
     from datamech.solvers.scaling.offline import ProfitEstimate
-    from datamech.solvers.scaling.online import _check_bounds
+    from datamech.solvers.scaling.online import check_bounds
 
     alg = ProfitEstimate(2.0, 0.0, "exact", 0, 0.0)
-    _check_bounds(alg, 2.5, 0.0, 3.0, 0.0)  # 0 <= ALG <= ONL <= OFFL
-    _check_bounds(alg, 2.0 - 1e-12, 0.0, 3.0, 0.0)  # within rounding
+    check_bounds(alg, 2.5, 0.0, 3.0, 0.0)  # 0 <= ALG <= ONL <= OFFL
+    check_bounds(alg, 2.0 - 1e-12, 0.0, 3.0, 0.0)  # within rounding
     for onl, offl, what in ((1.5, 3.0, "below the profit"), (3.5, 3.0, "above OFFL")):
         with pytest.raises(SolverError, match=what):
-            _check_bounds(alg, onl, 0.1, offl, 0.0)
+            check_bounds(alg, onl, 0.1, offl, 0.0)
 
 
 def test_online_mixture_values_are_labelled_grid():
@@ -515,7 +515,7 @@ def test_model_file_grid_reaches_the_dp(tmp_path):
 @pytest.mark.parametrize("mech, alloc", [("two_stage", "own"), ("greedy", "own"),
                                          ("greedy", "all"), ("optimal", "own")])  # fmt: skip
 def test_float_state_law_equals_the_pair_loop(mech, alloc):
-    from datamech.solvers.scaling.online import OnlineMechanism, _pw
+    from datamech.solvers.scaling.online import OnlineMechanism, pw
 
     rng = np.random.default_rng(7)
     for _ in range(6):
@@ -532,9 +532,9 @@ def test_float_state_law_equals_the_pair_loop(mech, alloc):
             for rho, pr in zip(rl.values, rl.probs, strict=True):
                 for s, ps in states.items():
                     s_new, xs = M.allocation(i, s, float(rho))
-                    surplus += ps * float(pr) * float(rho) * _pw(xs, M.k - 1)
+                    surplus += ps * float(pr) * float(rho) * pw(xs, M.k - 1)
                     nxt[s_new] = nxt.get(s_new, 0.0) + ps * float(pr)
             states = nxt
-        ref = surplus - M.c * sum(p * _pw(s, M.k) for s, p in states.items())
+        ref = surplus - M.c * sum(p * pw(s, M.k) for s, p in states.items())
         assert profit == pytest.approx(ref, rel=1e-12, abs=1e-14)
         assert sorted(law) == pytest.approx(sorted(states), rel=1e-12)

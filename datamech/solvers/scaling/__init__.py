@@ -1,7 +1,36 @@
-"""Solvers for selling data with scaling-law values (seed 003): offline and online."""
+"""Solvers for selling data with scaling-law values (seed 003): kinds offline and online.
 
-from .amd import AMDResult, pamd_program
-from .offline import OfflineMechanism, ProfitEstimate, PVVResult, pvv_program
+* :mod:`.offline`: Theorem 2.2 (closed form, quadrature, Monte Carlo), its checks and
+  interim tables, the convex programs (P-AMD) and (P-VV);
+* :mod:`.online`: the four online mechanisms, the optimal mechanism's DP and its
+  scenario-tree program;
+* :mod:`.instances`: the paper's online instances and closed forms;
+* :mod:`.common`: what both share; :mod:`.options`: the kinds' methods and options.
+
+``dm.solve`` calls :func:`solve_model` (kind ``offline``) and :func:`solve_online`
+(kind ``online``) with options validated against :data:`OFFLINE_OPTIONS` and
+:data:`ONLINE_OPTIONS`.
+
+>>> import datamech as dm
+>>> res = dm.solve(dm.load("examples/models/offline_i3.toml"))
+>>> res.objective_exact, res.status.value, res.method
+(Fraction(13, 7), 'evaluated', 'exact')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .common import ProfitEstimate
+from .offline import (
+    AMDResult,
+    OfflineMechanism,
+    OfflineResult,
+    PVVResult,
+    pamd_program,
+    pvv_program,
+    solve_offline,
+)
 from .online import (
     OnlineDP,
     OnlineMechanism,
@@ -10,10 +39,15 @@ from .online import (
     scenario_tree_program,
     two_stage_guarantee,
 )
+from .online import solve_online as _solve_online_model
+from .options import OFFLINE_OPTIONS, ONLINE_OPTIONS
 
 __all__ = [
     "AMDResult",
+    "OFFLINE_OPTIONS",
+    "ONLINE_OPTIONS",
     "OfflineMechanism",
+    "OfflineResult",
     "OnlineDP",
     "OnlineMechanism",
     "OnlineResult",
@@ -24,30 +58,32 @@ __all__ = [
     "rosenthal_constant",
     "scenario_tree_program",
     "solve_model",
+    "solve_offline",
     "solve_online",
     "two_stage_guarantee",
 ]
 
 
-def solve_model(model, method: str = "auto", samples: int = 200_000, seed: int = 0, **options):
-    """``datamech.solve`` entry point for kind ``offline``: Theorem 2.2 and its profit."""
-    from ...errors import ModelError
-    from .results import solve_offline
+def solve_model(model: Any, **options: Any) -> OfflineResult:
+    """``datamech.solve`` entry point for kind ``offline`` (Theorem 2.2 or a program).
 
-    if options:
-        raise ModelError(f"solver.{sorted(options)[0]}", "is not an option of the offline solver")
-    return solve_offline(model, method=method, samples=samples, seed=seed)
+    ``options`` are those of :data:`OFFLINE_OPTIONS` (``datamech options offline``):
+    ``method``, ``samples``, ``seed``, ``check``, ``backend``, ``solver``, ``pairs``,
+    ``time_limit``; the model's ``[solver]`` table is merged by ``dm.solve``.
+    """
+    opts = OFFLINE_OPTIONS.resolve(options)
+    opts.pop("max_memory_gb", None)
+    opts.pop("backend", None)  # cvxpy is the only modelling layer of the programs
+    return solve_offline(model, **opts)
 
 
-def solve_online(model, method: str = "auto", samples: int = 200_000, seed: int = 0, **options):
-    """``datamech.solve`` entry point for kind ``online`` (spec §3); options: ``grid``,
-    ``benchmarks``, ``path`` (see :func:`.online.solve_online`)."""
-    from ...errors import ModelError
-    from .online import solve_online as _solve
+def solve_online(model: Any, **options: Any) -> OnlineResult:
+    """``datamech.solve`` entry point for kind ``online`` (spec §3).
 
-    for key in options:
-        if key not in ("grid", "benchmarks", "path"):
-            raise ModelError(f"solver.{key}", "is not an option of the online solver")
-    if "grid" not in options and getattr(model, "grid", None) is not None:
-        options["grid"] = model.grid  # the model file's [model] grid
-    return _solve(model, method=method, samples=samples, seed=seed, **options)
+    ``options`` are those of :data:`ONLINE_OPTIONS` (``datamech options online``):
+    ``method``, ``samples``, ``seed``, ``grid``, ``benchmarks``, ``path``; see
+    :func:`datamech.solvers.scaling.online.solve_online`.
+    """
+    opts = ONLINE_OPTIONS.resolve(options)
+    opts.pop("max_memory_gb", None)
+    return _solve_online_model(model, **opts)

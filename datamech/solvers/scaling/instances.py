@@ -21,20 +21,19 @@ from typing import Any
 
 from scipy import integrate
 
+from ...errors import ModelError
 from ...models.distributions import Discrete, TruncatedEqualRevenue
 from ...models.scaling import OnlineModel
-from .offline import _check_alpha_cost, _integer_k
-from .online import rosenthal_constant
+from .common import check_alpha_cost, integer_k
+from .online.bounds import rosenthal_constant
 
 
 def _k(alpha: Any) -> Any:
-    kint = _integer_k(alpha)
+    kint = integer_k(alpha)
     return kint if kint is not None else 1 / (1 - float(alpha))
 
 
 def _n(n: Any) -> int:
-    from ...errors import ModelError
-
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ModelError("n", f"must be a positive integer, got {n!r}")
     return n
@@ -48,7 +47,7 @@ def thm32(
     >>> thm32(3).buyers[0].values.tolist()
     [Fraction(1, 1)]
     """
-    _check_alpha_cost(alpha, cost)
+    check_alpha_cost(alpha, cost)
     b = Discrete([1], [Fraction(1)])
     return OnlineModel((b,) * _n(n), alpha, cost, mechanism=mechanism, name=f"thm32_n{n}")
 
@@ -58,14 +57,14 @@ def thm33(
 ) -> OnlineModel:
     """Theorem 3.3's instance: truncated equal revenue, scale 1/n, atom at H (r in {0, H},
     P(r = H) = 1/(nH))."""
-    _check_alpha_cost(alpha, cost)
+    check_alpha_cost(alpha, cost)
     b = TruncatedEqualRevenue(Fraction(1, _n(n)), H, where="buyers")
     return OnlineModel((b,) * n, alpha, cost, mechanism=mechanism, name=f"thm33_n{n}_H{H}")
 
 
 def thm36(n: int, alpha: Any = Fraction(1, 2), mechanism: str = "optimal") -> OnlineModel:
     """Theorem 3.6's instance I_n: r ~ Bernoulli(1/n) i.i.d., c = alpha."""
-    _check_alpha_cost(alpha, 1)
+    check_alpha_cost(alpha, 1)
     if _n(n) == 1:  # F = max{0, 1 - 1/v} on [0, 1) is 0: a point mass at 1 (r = 1)
         b: Any = Discrete([1], [Fraction(1)])
     else:
@@ -80,7 +79,7 @@ def thm32_greedy(n: int, alpha: Any, cost: Any = 1) -> Any:
     Fraction(19, 4)
     """
     return (n - alpha) * (
-        Fraction(alpha) / Fraction(cost) if _integer_k(alpha) else float(alpha) / float(cost)
+        Fraction(alpha) / Fraction(cost) if integer_k(alpha) else float(alpha) / float(cost)
     ) ** (_k(alpha) - 1)
 
 
@@ -91,7 +90,7 @@ def thm32_onl(n: int, alpha: Any, cost: Any = 1) -> Any:
     Fraction(25, 1)
     """
     k = _k(alpha)
-    ratio = Fraction(alpha) / Fraction(cost) if _integer_k(alpha) else float(alpha) / float(cost)
+    ratio = Fraction(alpha) / Fraction(cost) if integer_k(alpha) else float(alpha) / float(cost)
     return (1 - alpha) * n**k * ratio ** (k - 1)
 
 
@@ -103,7 +102,7 @@ def two_point_onl(n: int, prob: Any, H: Any, alpha: Any, cost: Any) -> Any:
     Fraction(137, 128)
     """
     k = _k(alpha)
-    ratio = Fraction(alpha) / Fraction(cost) if _integer_k(alpha) else float(alpha) / float(cost)
+    ratio = Fraction(alpha) / Fraction(cost) if integer_k(alpha) else float(alpha) / float(cost)
     K = (1 - alpha) * ratio ** (k - 1)
     body = sum((1 - prob) ** (i - 1) * prob * (1 + (n - i) * prob) ** k for i in range(1, n + 1))
     return K * H**k * body

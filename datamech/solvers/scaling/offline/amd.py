@@ -24,15 +24,14 @@ Examples
 >>> from datamech.models.distributions import Discrete
 >>> b = Discrete([1.0, 2.0, 3.0], [0.6, 0.1, 0.3])              # spec §6.2 example I3
 >>> res = pamd_program([b, b], 0.5, 1)
->>> round(res.objective, 5), round(13 / 7, 5)
-(1.85714, 1.85714)
+>>> round(res.objective, 5), round(13 / 7, 5), res.solver
+(1.85714, 1.85714, 'Clarabel')
 >>> bool(abs(res.interim_z[0][0] - res.interim_z[0][1]) < 1e-5)   # types 1, 2 pooled
 True
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from collections.abc import Sequence
@@ -42,26 +41,40 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from ...errors import ModelError, SolverError
-from ...models.distributions import TypeDistribution
-from ...results import ResultMixin
-from .offline import _check_alpha_cost, solve_convex
+from ....backends import cvxpy_solver, solver_display
+from ....errors import ModelError
+from ....models.distributions import TypeDistribution
+from ....progress import progress
+from ....results import Result
+from ....sizes import check_count, check_memory
+from ....status import Status
+from ..common import check_alpha_cost, profile_data, solve_program
+
+__all__ = ["AMDResult", "IC_KINDS", "MAX_PROFILES", "PAIRS", "pamd_program", "pamd_size"]
 
 IC_KINDS = ("bayes", "dominant")
+PAIRS = ("all", "local")
+MAX_PROFILES = 200_000  #: type profiles of the largest (P-AMD) accepted by default
+#: bytes per estimated nonzero (:func:`pamd_size`) of the whole solve: cvxpy's canonical
+#: form and Clarabel's KKT system with its factorization; peak memory measured 1,000-1,350
+#: bytes per nonzero on 120,000-270,000-nonzero programs (up to 2,300 on small ones)
+BYTES_PER_NONZERO = 1500
 _SCALE = True
 
 
-@dataclass(frozen=True)
-class AMDResult(ResultMixin):
-    """(P-AMD) solved: ``objective`` (expected profit), interim tables per buyer
-    (``interim_allocation`` E[x_i | v_i], ``interim_z`` E[x_i^alpha | v_i],
+@dataclass(frozen=True, repr=False)
+class AMDResult(Result):
+    """(P-AMD) solved: ``value`` (the expected profit, ``objective``), interim tables
+    per buyer (``interim_allocation`` E[x_i | v_i], ``interim_z`` E[x_i^alpha | v_i],
     ``interim_payment`` E[p_i | v_i]), the ex-post arrays ``z``, ``payment`` and
-    ``production`` over ``profiles`` (skipped in ``to_dict``; under BIC the ex-post payment
-    is the interim one, pay[i, theta] = P[i, theta_i]), problem size and time."""
+    ``production`` over ``profiles`` (skipped in ``to_dict``; under BIC the ex-post
+    payment is the interim one, pay[i, theta] = P[i, theta_i]), the problem size and the
+    solver's time (``seconds``)."""
 
-    status: str
-    objective: float
+    status: Status
+    value: float
     ic: str
+    pairs: str
     interim_allocation: list[np.ndarray]
     interim_z: list[np.ndarray]
     interim_payment: list[np.ndarray]
@@ -72,22 +85,30 @@ class AMDResult(ResultMixin):
     profiles: int
     variables: int
     constraints: int
+    method: str
+    backend: str
     solver: str
     seconds: float
+    _objective_field: ClassVar[str] = "value"
+    _objective_name: ClassVar[str] = "expected_profit"
     _skip_fields: ClassVar[tuple[str, ...]] = ("z", "payment", "production")
+    _summary_fields: ClassVar[tuple[str, ...]] = ("profiles",)
+
+    def to_frame(self):
+        """One row per buyer and type: interim z, allocation and payment."""
+        import pandas as pd
+
+        rows = [
+            {"buyer": i, "type": j, "z": float(Y[j]), "x": float(X[j]), "p": float(P[j])}
+            for i, (Y, X, P) in enumerate(
+                zip(self.interim_z, self.interim_allocation, self.interim_payment, strict=True)
+            )
+            for j in range(len(Y))
+        ]
+        return pd.DataFrame(rows)
 
 
-def _profile_data(dists: Sequence[TypeDistribution]) -> tuple[np.ndarray, np.ndarray]:
-    """(idx, prob): idx[i, t] is buyer i's type index in profile t (row-major order)."""
-    sizes = [len(d.values) for d in dists]
-    idx = np.array(list(itertools.product(*(range(m) for m in sizes))), dtype=int).T
-    prob = np.ones(idx.shape[1])
-    for i, d in enumerate(dists):
-        prob *= np.asarray(d.probs, dtype=float)[idx[i]]
-    return idx, prob
-
-
-def _pair_rows(J: int, local: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def pair_rows(J: int, local: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Ordered pairs (j, j') with j != j' (true type j, report j'): all of them, or with
     ``local`` only neighbours |j - j'| = 1."""
     if local:
@@ -98,15 +119,32 @@ def _pair_rows(J: int, local: bool = False) -> tuple[np.ndarray, np.ndarray]:
     return (jj[:, 0], jj[:, 1]) if len(jj) else (np.zeros(0, int), np.zeros(0, int))
 
 
+def pamd_size(sizes: Sequence[int], ic: str, pairs: str) -> tuple[int, int]:
+    """(profiles, nonzeros) of (P-AMD) for buyers with ``sizes`` types: the estimate the
+    size guard uses before anything is built.
+
+    >>> pamd_size([3, 3], "bayes", "all")
+    (9, 171)
+    """
+    P = math.prod(sizes)
+    nnz = 3 * len(sizes) * P + P  # power cones z^{1/alpha} <= D
+    for J in sizes:
+        npairs = 2 * (J - 1) if pairs == "local" else J * (J - 1)
+        # IC rows: v_j (Y_j - Y_j') - (P_j - P_j') over theta_-i (P/J profiles each)
+        nnz += npairs * (2 * P // J) * (2 if ic == "dominant" else 1) + 2 * P
+    return P, nnz
+
+
 def pamd_program(
     dists: Sequence[TypeDistribution],
     alpha: Any,
     cost: Any,
     ic: str = "bayes",
-    solver: str = "CLARABEL",
-    max_profiles: int = 200_000,
+    solver: str | None = None,
+    max_profiles: int = MAX_PROFILES,
     options: dict[str, Any] | None = None,
     pairs: str = "all",
+    time_limit: float | None = None,
 ) -> AMDResult:
     """Solve (P-AMD) on discrete types with cvxpy (spec §2.5).
 
@@ -118,21 +156,26 @@ def pamd_program(
         Scaling exponent in (0, 1) and unit cost c > 0.
     ic : {"bayes", "dominant"}
         BIC + interim IR, or DSIC + ex-post IR.
-    solver : str
-        A cvxpy solver supporting power cones (default Clarabel).
+    solver : str, optional
+        A cvxpy solver supporting power cones (default Clarabel; any case).
     max_profiles : int
         Refuse larger programs (prod_i J_i profiles) with a ModelError.
     options : dict, optional
-        Solver keyword options (default: tolerances 1e-10 for Clarabel).
+        Solver keyword options (default: tolerances 1e-10 for Clarabel, then its
+        defaults if those stop short of optimal).
     pairs : {"all", "local"}
         Impose IC for all pairs of types (the ground truth, J(J-1) rows per buyer) or
         only between neighbours (2(J-1) rows).  With values linear in the type, local IC
         in both directions implies monotonicity and hence global IC, so the optimum is
         the same; "local" scales to far more types.
+    time_limit : float, optional
+        Seconds for the solver (status ``time_limit`` when it stops there).
 
     Returns
     -------
     AMDResult
+        ``status`` is ``optimal``, or ``optimal_inaccurate`` (with a ``RuntimeWarning``)
+        when the solver flags its solution.
 
     Examples
     --------
@@ -143,21 +186,25 @@ def pamd_program(
     """
     import cvxpy as cp
 
-    _check_alpha_cost(alpha, cost)
+    check_alpha_cost(alpha, cost)
     if ic not in IC_KINDS:
         raise ModelError("ic", f"must be 'bayes' or 'dominant', got {ic!r}")
-    if pairs not in ("all", "local"):
+    if pairs not in PAIRS:
         raise ModelError("pairs", f"must be 'all' or 'local', got {pairs!r}")
     if len(dists) == 0:
         raise ModelError("buyers", "needs at least one buyer")
     if not all(d.discrete for d in dists):
         raise ModelError("buyers", "(P-AMD) needs discrete types (discretise continuous laws)")
+    key = cvxpy_solver(solver, "CLARABEL")
     sizes = [len(d.values) for d in dists]
-    if math.prod(sizes) > max_profiles:
-        raise ModelError("buyers", f"{math.prod(sizes)} profiles exceed max_profiles")
+    P, nnz = pamd_size(sizes, ic, pairs)
+    faster = "method = auto (Theorem 2.2) gives the same optimum in milliseconds"
+    if pairs == "all":
+        faster += "; pairs = local keeps only neighbouring IC constraints"
+    check_count("buyers", P, max_profiles, f"(P-AMD) over {P:,} type profiles", hint=faster)
+    check_memory("buyers", nnz * BYTES_PER_NONZERO, f"(P-AMD) with {nnz:,} nonzeros", hint=faster)
     n = len(dists)
-    idx, prob = _profile_data(dists)
-    P = idx.shape[1]
+    idx, prob = profile_data(dists)
     a = float(alpha)
     # scale types by s = alpha n v_max / c so that every optimal D is <= 1 (Theorem 2.2:
     # D* = ((alpha/c) sum r)^k); the program is homogeneous: z scales by s^{k-1},
@@ -182,6 +229,8 @@ def pamd_program(
     obj = revenue - float(cost) * (prob @ D)
     cons: list[Any] = [cp.power(z[i], 1 / a) <= D for i in range(n)]
     interim_z, interim_pay = [], []
+    big = nnz > 10**6
+    bar = progress(total=n + 1, desc="P-AMD (build, solve)", min_total=0 if big else math.inf)
     for i, d in enumerate(dists):
         J = sizes[i]
         v = np.asarray(d.values, dtype=float) / s
@@ -192,7 +241,8 @@ def pamd_program(
         Pint = pvars[i] if ic == "bayes" else A @ pay[i]
         interim_z.append(Y)
         interim_pay.append(Pint)
-        tj, rj = _pair_rows(J, local=pairs == "local")
+        tj, rj = pair_rows(J, local=pairs == "local")
+        bar.update(1)
         if ic == "bayes":
             if len(tj):
                 S = sp.csr_matrix(
@@ -209,14 +259,14 @@ def pamd_program(
         # dominant: the same inequalities for every theta_-i; column t of buyer i's
         # profile grid M[j, s] is the profile with theta_i = j and the s-th theta_-i
         others = np.delete(idx, i, axis=0)
-        key = (
+        key_i = (
             np.ravel_multi_index(others, [m for k, m in enumerate(sizes) if k != i])
             if n > 1
             else np.zeros(P, int)
         )
         R = P // J
         M = np.zeros((J, R), dtype=int)
-        M[idx[i], key] = np.arange(P)
+        M[idx[i], key_i] = np.arange(P)
         if len(tj):
             rows = np.arange(len(tj) * R)
             t_prof = M[tj].ravel()
@@ -236,10 +286,12 @@ def pamd_program(
         cons.append(cp.multiply(v[idx[i]], z[i]) - pay[i] >= 0)
     problem = cp.Problem(cp.Maximize(obj), cons)
     t0 = time.perf_counter()
-    solve_convex(problem, solver, options)
+    status = solve_program(
+        problem, key, what="the (P-AMD) program", time_limit=time_limit, options=options
+    )
     seconds = time.perf_counter() - t0
-    if problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
-        raise SolverError(problem.status, "(P-AMD) did not reach an optimum")
+    bar.update(1)
+    bar.close()
     zv = np.maximum(np.asarray(z.value), 0.0) * sz
     x_val = zv ** (1 / a)
     alloc = []
@@ -249,9 +301,10 @@ def pamd_program(
         alloc.append(np.bincount(idx[i], weights=w * x_val[i], minlength=sizes[i]))
     n_cons = sum(int(np.prod(c.shape)) if c.shape else 1 for c in cons)
     return AMDResult(
-        status=problem.status,
-        objective=float(problem.value) * sp_,
+        status=status,
+        value=float(problem.value) * sp_,
         ic=ic,
+        pairs=pairs,
         interim_allocation=alloc,
         interim_z=[np.asarray(Y.value) * sz for Y in interim_z],
         interim_payment=[np.asarray(Pv.value) * sp_ for Pv in interim_pay],
@@ -267,6 +320,8 @@ def pamd_program(
         profiles=P,
         variables=n * P + P + (sum(sizes) if ic == "bayes" else n * P),
         constraints=n_cons,
-        solver=solver,
+        method="pamd" if ic == "bayes" else "pamd_dsic",
+        backend="cvxpy",
+        solver=solver_display(key),
         seconds=seconds,
     )

@@ -4,9 +4,9 @@
     datamech options KIND [--json]
     datamech reproduce NAME [--json] [--out DIR]
     datamech verify [NAME ...] [--family F] [--json]
-    datamech sweep --n 2,3,4 [--models M,..] [--mechanisms RAW,AVE,TBDS,OPT] [--alpha A,..]
-                   [--tie-break R,..] [--out FILE.csv|.parquet] [--workers N]
-                   [--scheduler ADDRESS] [--quiet] [--json]
+    datamech sweep FILE --set PATH=VALUES [--set ...] [--zip] [--out FILE.csv|.parquet]
+                   [--fresh] [--plot X Y] [--workers N | --scheduler ADDRESS] [--quiet] [--json]
+    datamech sweep --n 2,3,4 [--models M,..] [--mechanisms RAW,AVE,TBDS,OPT] [--alpha A,..] ...
 
 Exit codes: 0 solved (status optimal, evaluated, or a local / heuristic method that says
 so); 2 bad input (``ModelError``: one line on stderr naming the field) or no solution
@@ -27,6 +27,7 @@ from pathlib import Path
 
 from .backends import silence_native_stdout
 from .errors import ModelError, SolverError
+from .experiments.sweep import add_sweep_parser, sweep_command
 from .numeric import jsonable
 from .status import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, exit_code
 
@@ -94,28 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--family", help="only this family's checks (e.g. chain)")
     v.add_argument("--json", action="store_true")
 
-    w = sub.add_parser(
-        "sweep",
-        help="solve a grid of paper models, chain lengths, mechanisms and tie rules",
-        description="Run a grid of chain experiments (one row per case) on local processes "
-        "or a Dask cluster and write the table as CSV or Parquet.",
-    )
-    w.add_argument("--models", default="model1,model2,model3,model4", help="model1..model4")
-    w.add_argument("--n", required=True, help="chain lengths: 2,3,4 or a range 2..8")
-    w.add_argument("--mechanisms", default="RAW,AVE", help="RAW, AVE, TBDS, OPT")
-    w.add_argument("--alpha", help="TBDS alphas in [0, 1], e.g. 0.25,0.5")
-    w.add_argument(
-        "--tie-break", dest="tie_break", default="first", help="tie rules, e.g. first,low"
-    )
-    w.add_argument("--exact", action="store_true", help="exact rational arithmetic")
-    w.add_argument("--tol", help="float tie tolerance (0 = raw floats)")
-    w.add_argument("--opt-method", dest="opt_method", default="evolution", help="OPT search method")
-    w.add_argument("--seed", default="0", help="OPT search seed")
-    w.add_argument("--out", metavar="FILE", help="write the table here (.csv or .parquet)")
-    w.add_argument("--workers", help="local processes (default: all cores; 1 = in-process)")
-    w.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler")
-    w.add_argument("--quiet", action="store_true", help="no progress bar")
-    w.add_argument("--json", action="store_true", help='print one JSON object {"rows": [...]}')
+    add_sweep_parser(sub)
     return p
 
 
@@ -173,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "reproduce":
                 return _reproduce(args)
             if args.command == "sweep":
-                return _sweep(args)
+                return sweep_command(args)
             return _verify(args)
     except (ModelError, SolverError) as exc:
         print(f"datamech: error: {_one_line(exc)}", file=sys.stderr)
@@ -340,119 +320,6 @@ def _verify(args) -> int:
                 print(f"      {r.detail}")
         print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
-
-
-# sweep's Python-side field names -> the flags a command-line user typed
-_SWEEP_FLAGS = {
-    "models": "--models",
-    "ns": "--n",
-    "mechanisms": "--mechanisms",
-    "alphas": "--alpha",
-    "tie_breaks": "--tie-break",
-    "exact": "--exact",
-    "tol": "--tol",
-    "opt_method": "--opt-method",
-    "seed": "--seed",
-    "path": "--out",
-    "workers": "--workers",
-    "scheduler": "--scheduler",
-    # fields named inside one case's model or solver
-    "n": "--n",
-    "solver.tie_break": "--tie-break",
-    "tie_break": "--tie-break",
-    "max_binaries": "--opt-method",
-}
-
-
-def _sweep(args) -> int:
-    try:
-        return _run_sweep_command(args)
-    except ModelError as exc:
-        flag = _SWEEP_FLAGS.get(exc.field)
-        if flag is None:
-            raise
-        raise ModelError(flag, exc.problem) from None
-
-
-def _run_sweep_command(args) -> int:
-    import time
-
-    from .experiments.sweep import (
-        check_table_path,
-        decode_rows,
-        run_sweep,
-        sweep_grid,
-        write_table,
-    )
-
-    def items(text: str | None, field: str) -> list[str]:
-        parts = [x.strip() for x in (text or "").split(",")]
-        if text is not None and any(not x for x in parts):
-            raise ModelError(field, f"has an empty entry in {text!r}")
-        return [x for x in parts if x]
-
-    def integer(text: str, field: str) -> int:
-        try:
-            return int(text)
-        except ValueError:
-            raise ModelError(field, f"must be an integer, got {text!r}") from None
-
-    ns: list[int] = []
-    for part in items(args.n, "ns"):
-        if ".." in part:
-            lo, _, hi = part.partition("..")
-            ns.extend(range(integer(lo, "ns"), integer(hi, "ns") + 1))
-        else:
-            ns.append(integer(part, "ns"))
-    if args.tol is None:
-        tol = None
-    else:
-        try:
-            tol = float(args.tol)
-        except ValueError:
-            raise ModelError("tol", f"must be a number >= 0, got {args.tol!r}") from None
-    cases = sweep_grid(
-        models=items(args.models, "models"),
-        ns=ns,
-        mechanisms=items(args.mechanisms, "mechanisms"),
-        alphas=items(args.alpha, "alphas"),
-        tie_breaks=items(args.tie_break, "tie_breaks"),
-        exact=args.exact,
-        tol=tol,
-        opt_method=args.opt_method,
-        seed=integer(args.seed, "seed"),
-    )
-    workers = None if args.workers is None else integer(args.workers, "workers")
-    if args.out:
-        check_table_path(args.out)  # a bad --out fails now, not after the sweep
-    t0 = time.perf_counter()
-    frame = run_sweep(cases, workers=workers, scheduler=args.scheduler, progress=not args.quiet)
-    seconds = time.perf_counter() - t0
-    if args.out:
-        write_table(frame, args.out)
-    if args.json:
-        print(json.dumps({"rows": decode_rows(frame)}))
-        return 0
-    shown = frame[
-        [
-            "model",
-            "n",
-            "mechanism",
-            "alpha",
-            "tie_break",
-            "social_welfare",
-            "transaction_volume",
-            "ties",
-        ]
-    ].copy()
-    if (frame["status"] != "optimal").any():  # e.g. an OPT search that is only heuristic
-        shown["status"] = frame["status"]
-    shown["alpha"] = shown["alpha"].map(lambda a: "" if a is None or a != a else f"{a:g}")
-    print(shown.to_string(index=False, float_format=lambda x: f"{x:.6g}"))
-    where = f"; wrote {args.out}" if args.out else ""
-    plural = "" if len(frame) == 1 else "s"
-    print(f"{len(frame)} case{plural} in {seconds:.2f} s{where}")
-    return 0
 
 
 if __name__ == "__main__":

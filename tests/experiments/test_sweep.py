@@ -1,7 +1,8 @@
-"""Sweeps: grid expansion, local and Dask execution, tables on disk, errors, the CLI.
+"""The paper-model (chain) sweep: grid expansion, local execution, tables on disk, errors, the CLI.
 
 Every figure a sweep reports is checked against an independent direct call of the
 solver (``paper_model`` + ``solve_equilibrium``), never against hardcoded numbers.
+Its Dask runs are in test_sweep_dask.py (one cluster for every Dask test).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import pandas as pd
 import pytest
 
+from datamech.cli import main
 from datamech.errors import ModelError, SolverError
 from datamech.experiments.sweep import (
     CASE_KEYS,
@@ -48,18 +50,6 @@ def small_grid():
 @pytest.fixture(scope="module")
 def local_table():
     return run_sweep(small_grid(), workers=1, progress=False)
-
-
-@pytest.fixture(scope="module")
-def dask_cluster():
-    distributed = pytest.importorskip("dask.distributed")
-    cluster = distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
-    )
-    client = distributed.Client(cluster)
-    yield cluster, client
-    client.close()
-    cluster.close()
 
 
 def cli(*args):
@@ -143,22 +133,19 @@ def test_exact_cases_report_the_exact_solution_as_floats():
     assert row["ties"] == res.ties
 
 
-def test_two_processes_give_the_same_table(local_table):
-    table = run_sweep(small_grid(), workers=2, progress=False)
-    pd.testing.assert_frame_equal(table[SAME], local_table[SAME])
-
-
-def test_rows_come_back_in_case_order_not_completion_order():
+def test_two_processes_give_the_same_table_in_case_order(local_table):
     # the slow exact case first, quick ones after it: with two workers the quick ones
-    # finish first, yet the table keeps the order of the cases
-    slow = sweep_grid(models=["model3"], ns=[8], mechanisms=["RAW"], exact=True)
-    quick = sweep_grid(models=["model1", "model2"], ns=[2, 3], mechanisms=["RAW", "AVE"])
-    cases = slow + quick
+    # finish first, yet the table keeps the order of the cases and the rows of a run
+    # in this process
+    slow = sweep_grid(models=["model3"], ns=[6], mechanisms=["RAW"], exact=True)
+    cases = slow + small_grid()
     table = run_sweep(cases, workers=2, progress=False)
     assert list(zip(table["model"], table["n"], table["mechanism"], strict=True)) == [
         (c["model"], c["n"], c["mechanism"]) for c in cases
     ]
     assert table["social_welfare"].iloc[0] == float(direct(slow[0])[1].social_welfare)
+    rest = table.iloc[1:].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rest[SAME], local_table[SAME])
 
 
 def test_progress_bar_only_on_a_terminal(monkeypatch):
@@ -175,31 +162,7 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
         assert ("3/3" in err.getvalue()) is shown
 
 
-# ---------------------------------------------------------------------- Dask
-def test_dask_client_gives_the_local_results(dask_cluster, local_table):
-    _, client = dask_cluster
-    table = run_sweep(small_grid(), client=client, progress=False)
-    pd.testing.assert_frame_equal(table[SAME], local_table[SAME])
-    assert client.status == "running"  # a client passed in is left open
-
-
-def test_dask_scheduler_address_gives_the_local_results(dask_cluster, local_table):
-    cluster, _ = dask_cluster
-    table = run_sweep(small_grid(), scheduler=cluster.scheduler_address, progress=False)
-    pd.testing.assert_frame_equal(table[SAME], local_table[SAME])
-
-
-def test_dask_options_that_do_not_fit(dask_cluster):
-    cluster, client = dask_cluster
-    cases = small_grid()[:1]
-    with pytest.raises(ModelError) as exc:
-        run_sweep(cases, executor="dask")
-    assert exc.value.field == "scheduler"
-    with pytest.raises(ModelError) as exc:
-        run_sweep(cases, scheduler=cluster.scheduler_address, client=client)
-    assert exc.value.field == "scheduler"
-
-
+# ---------------------------------------------------------------------- Dask missing
 def block_dask(monkeypatch):
     for name in ("dask", "dask.distributed", "distributed"):
         monkeypatch.setitem(sys.modules, name, None)  # `import dask.distributed` now fails
@@ -217,23 +180,29 @@ def test_missing_dask_says_what_to_install(monkeypatch):
     assert len(run_sweep(cases, workers=1, progress=False)) == 1
 
 
-def test_missing_dask_on_the_command_line():
-    code = (
-        "import sys\n"
-        "for m in ('dask', 'dask.distributed', 'distributed'): sys.modules[m] = None\n"
-        "from datamech.cli import main\n"
-        "sys.exit(main(['sweep', '--n', '2', '--models', 'model1', '--quiet',"
-        " '--scheduler', 'tcp://127.0.0.1:8786']))\n"
-    )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert res.returncode == 2 and res.stdout == ""
-    lines = res.stderr.strip().splitlines()
+def test_missing_dask_on_the_command_line(monkeypatch, capsys):
+    block_dask(monkeypatch)
+    args = [
+        "sweep",
+        "--n",
+        "2",
+        "--models",
+        "model1",
+        "--quiet",
+        "--scheduler",
+        "tcp://127.0.0.1:8786",
+    ]
+    assert main(args) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    lines = err.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("datamech: error: --scheduler:")
     assert "pip install 'datamech[distributed]'" in lines[0]
 
 
 # ---------------------------------------------------------------------- OPT
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_OPT, reason="datamech.solvers.chain.opt not available")
 def test_opt_case_is_the_optimizer_matrix_solved_again():
     from datamech.solvers.chain.opt import optimize_reallocation
@@ -257,7 +226,8 @@ def test_an_error_inside_a_worker_process_reaches_the_caller():
     cases = sweep_grid(models=["model1"], ns=[2, 8], mechanisms=["OPT"], opt_method="enumerate")
     with pytest.raises(ModelError) as exc:
         run_sweep(cases, workers=2, progress=False)
-    assert exc.value.field == "m" and "n=8" in str(exc.value)
+    # the option's field is named as in the model file's [solver] table
+    assert exc.value.field in ("m", "solver.m") and "n=8" in str(exc.value)
 
 
 def test_opt_without_its_module_is_a_clear_error(monkeypatch):
@@ -360,24 +330,33 @@ def test_bad_run_names_its_field(cases, kwargs, field):
 
 
 def test_solver_error_crosses_the_process_boundary_with_its_status(monkeypatch):
-    # what a worker sends back must pickle, and the caller re-raises the solver's status
-    from datamech.experiments import sweep
+    # what a worker sends back is plain data that pickles; the caller re-raises the
+    # solver's status with the case named
+    from datamech.experiments.sweep import call_task, chain
 
     def fail(case):
         raise SolverError("time_limit", "stopped after 60 s")
 
-    monkeypatch.setattr(sweep, "run_case", fail)
     cases = small_grid()[:1]
-    sent = pickle.loads(pickle.dumps(sweep._run_indexed(0, cases[0])))
+    sent = pickle.loads(pickle.dumps(call_task(fail, cases[0])))
+    assert sent == {
+        "__failure__": {
+            "type": "SolverError",
+            "status": "time_limit",
+            "message": "stopped after 60 s",
+        }
+    }
+    monkeypatch.setattr(chain, "run_case", fail)
     with pytest.raises(SolverError) as exc:
-        sweep._unwrap(*sent, cases)
+        run_sweep(cases, workers=1, progress=False)
     assert exc.value.status == "time_limit" and "model1, n=2" in str(exc.value)
 
 
 # ---------------------------------------------------------------------- the command
-def test_cli_sweep_json_and_table_file(tmp_path, local_table):
+def test_cli_sweep_json_and_table_file(tmp_path, local_table, capsys):
     out = tmp_path / "results.csv"
-    res = cli(
+    code = main(
+        [
         "sweep",
         "--models", "model1,model4",
         "--n", "2..3",
@@ -385,11 +364,12 @@ def test_cli_sweep_json_and_table_file(tmp_path, local_table):
         "--alpha", "0.5",
         "--tie-break", "first,welfare_min",
         "--out", str(out),
-        "--workers", "2",
+        "--workers", "1",
         "--json",
+        ]
     )  # fmt: skip
-    assert res.returncode == 0, res.stderr
-    data = json.loads(res.stdout)  # one JSON object, nothing else on stdout
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)  # one JSON object, nothing else on stdout
     assert list(data) == ["rows"]
     expected = decode_rows(local_table)
     assert len(data["rows"]) == len(expected)
@@ -401,13 +381,13 @@ def test_cli_sweep_json_and_table_file(tmp_path, local_table):
     )
 
 
-def test_cli_sweep_prints_a_readable_table():
-    res = cli("sweep", "--models", "model1", "--n", "2", "--workers", "1", "--quiet")
-    assert res.returncode == 0, res.stderr
-    lines = res.stdout.splitlines()
+def test_cli_sweep_prints_a_readable_table(capsys):
+    assert main(["sweep", "--models", "model1", "--n", "2", "--workers", "1", "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
     assert lines[0].split()[:3] == ["model", "n", "mechanism"]
     assert "social_welfare" in lines[0] and lines[-1].startswith("2 cases in")
-    assert res.stderr == ""
+    assert err == ""
 
 
 @pytest.mark.parametrize(
@@ -444,10 +424,33 @@ def test_cli_sweep_prints_a_readable_table():
         ),  # fmt: skip
     ],
 )
-def test_cli_sweep_bad_input_is_one_line_and_exit_2(args, flag):
-    res = cli("sweep", "--quiet", *args)
-    assert res.returncode == 2
-    assert res.stdout == ""
-    lines = res.stderr.strip().splitlines()
+def test_cli_sweep_bad_input_is_one_line_and_exit_2(args, flag, capsys):
+    # in this process (the command's code path is the same; a subprocess run is below)
+    assert main(["sweep", "--quiet", "--workers", "1", *args]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    lines = err.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(f"datamech: error: {flag}:")
+
+
+def test_cli_sweep_bad_input_in_a_subprocess():
+    res = cli("sweep", "--quiet", "--n", "2", "--models", "model9")
+    assert res.returncode == 2 and res.stdout == ""
+    assert res.stderr.strip().splitlines() == [
+        "datamech: error: --models: unknown model 'model9' (known: model1, model2, model3, model4)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "args, flag",
+    [
+        (["--n", "2", "--set", "model.n=2"], "--set"),
+        (["--n", "2", "--zip"], "--zip"),
+        ([], "--n"),
+    ],
+)
+def test_cli_paper_sweep_without_a_file_refuses_file_flags(args, flag, capsys):
+    assert main(["sweep", "--quiet", *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"datamech: error: {flag}:")

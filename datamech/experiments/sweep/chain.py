@@ -1,17 +1,16 @@
-"""Parameter sweeps over the paper's chain models, on local processes or a Dask cluster.
+"""The paper's chain models as a sweep: model, chain length, mechanism, tie rule.
 
-A sweep is a grid of cases: paper model (``"model1"`` .. ``"model4"``, Section 5.1),
-chain length n, mechanism (``RAW``, ``AVE``, ``TBDS`` with an alpha, or ``OPT``, the
-welfare-optimal reallocation search) and seller tie rule, with one arithmetic setting
-(``exact``, ``tol``) for the whole grid.  Each case is solved for its exact sequential
-equilibrium (Eq. 9) and becomes one row of a pandas table.
+A paper-model sweep is a grid of cases: paper model (``"model1"`` .. ``"model4"``,
+Section 5.1), chain length n, mechanism (``RAW``, ``AVE``, ``TBDS`` with an alpha, or
+``OPT``, the welfare-optimal reallocation search) and seller tie rule, with one
+arithmetic setting (``exact``, ``tol``) for the whole grid.  Each case is solved for
+its exact sequential equilibrium (Eq. 9) and becomes one row of a pandas table.  It
+runs on the same engine as a model-file sweep (:func:`datamech.experiments.sweep.sweep`):
+local processes or Dask, a journal and resume when the table goes to a file.
 
 * :func:`sweep_grid` expands the grid into a list of case dicts (deterministic order).
 * :func:`run_case` solves one case and returns its row.
-* :func:`run_sweep` runs many cases on an embedded process pool (default), in-process
-  (``workers=1``) or on a Dask distributed cluster (``scheduler=`` or ``client=``), and
-  returns the rows in case order whatever order they finish in.
-* :func:`write_table` writes the table as CSV or Parquet by the file's extension.
+* :func:`run_sweep` runs many cases and returns the rows in case order.
 
 Columns of a row: the case (``model``, ``n``, ``mechanism``, ``alpha``, ``tie_break``,
 ``exact``, ``tol``, ``opt_method``, ``seed``), then ``status``, ``social_welfare``,
@@ -36,21 +35,31 @@ import importlib
 import importlib.util
 import json
 import math
-import multiprocessing
 import numbers
 import os
-import sys
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
-from ..errors import ModelError, SolverError
-from ..models.chain import read_alpha
-from ..numeric import jsonable
+from ...errors import ModelError
+from ...numeric import jsonable
+from .engine import Case, check_dask, check_workers, failure_exception, run_cases
+from .grid import case_key
+from .journal import check_table_path, write_table
+
+__all__ = [
+    "CASE_KEYS",
+    "JSON_COLUMNS",
+    "MODELS",
+    "RESULT_KEYS",
+    "SWEEP_MECHANISMS",
+    "check_case",
+    "decode_rows",
+    "run_case",
+    "run_sweep",
+    "sweep_grid",
+]
 
 MODELS = ("model1", "model2", "model3", "model4")
 SWEEP_MECHANISMS = ("RAW", "AVE", "TBDS", "OPT")
@@ -77,7 +86,7 @@ RESULT_KEYS = (
     "matrix",
 )
 JSON_COLUMNS = ("trade_success", "player_utility", "matrix")
-DISTRIBUTED_HINT = "install with: pip install 'datamech[distributed]'"
+TASK = "chain-paper-model"  # what a case's key hashes besides the case itself
 
 
 # ---------------------------------------------------------------------- the grid
@@ -239,8 +248,8 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     >>> round(row["social_welfare"], 4), row["ties"], row["trade_success"]
     (0.2733, 18, '[0.4, 0.2, 0.128]')
     """
-    from ..models.chain import paper_model
-    from ..solvers.chain import solve_equilibrium
+    from ...models.chain import paper_model
+    from ...solvers.chain import solve_equilibrium
 
     case = check_case(case)
     t0 = time.perf_counter()
@@ -283,31 +292,6 @@ def _json_list(a: Any) -> str:
     return json.dumps(jsonable(a))
 
 
-def _run_indexed(index: int, case: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    """Worker entry point: (index, row), or (index, error description) on a known error.
-
-    Errors travel as plain data because ``ModelError(field, problem)`` and
-    ``SolverError(status, message)`` do not survive pickling between processes.
-    """
-    try:
-        return index, run_case(case)
-    except ModelError as exc:
-        return index, {"__error__": ("ModelError", exc.field, exc.problem)}
-    except SolverError as exc:
-        return index, {"__error__": ("SolverError", exc.status, str(exc))}
-
-
-def _unwrap(index: int, row: dict[str, Any], cases: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    err = row.get("__error__")
-    if err is None:
-        return row
-    kind, first, second = err
-    where = _describe(cases[index])
-    if kind == "ModelError":
-        raise ModelError(first, f"{second} (case {index}: {where})")
-    raise SolverError(first, f"case {index} ({where}): {second}")
-
-
 def _describe(case: dict[str, Any]) -> str:
     mech = case["mechanism"] + (f"({case['alpha']})" if case.get("alpha") is not None else "")
     return f"{case['model']}, n={case['n']}, {mech}, tie rule {case['tie_break']}"
@@ -321,26 +305,36 @@ def run_sweep(
     scheduler: str | None = None,
     client: Any = None,
     progress: bool = True,
+    out: str | os.PathLike | None = None,
+    fresh: bool = False,
 ):
     """Run every case and return the table of rows in case order.
+
+    The cases run on the sweep engine of :mod:`datamech.experiments.sweep` (local
+    processes, this process, or Dask; a journal when ``out`` is given).  Unlike a
+    model-file sweep, the first case that fails stops this one with its error (as
+    :func:`run_case` would raise it, the case named in the message).
 
     Parameters
     ----------
     cases : sequence of dict
         From :func:`sweep_grid` (or hand-made with the same keys).
     executor : {"local", "dask"}
-        ``local`` (default) runs on an embedded process pool; ``dask`` on a Dask
-        distributed cluster.  Giving ``scheduler`` or ``client`` selects ``dask``.
+        ``local`` (default) runs on local processes; ``dask`` on a Dask distributed
+        cluster.  Giving ``scheduler`` or ``client`` selects ``dask``.
     workers : int, optional
-        Local processes (default ``os.cpu_count()``, never more than the cases);
-        ``workers=1`` runs in this process without a pool.  Ignored by Dask.
+        Local processes (default: every core, never more than the cases);
+        ``workers=1`` runs in this process.  Ignored by Dask.
     scheduler : str, optional
         Address of a Dask scheduler, e.g. ``"tcp://10.0.0.5:8786"``.  The client made
         for it is closed at the end.
     client : dask.distributed.Client, optional
         An existing client (e.g. on a ``LocalCluster``); it is left open.
     progress : bool
-        A tqdm progress bar on stderr; shown only when stderr is a terminal.
+        A progress bar on stderr; shown only when :func:`datamech.progress.enabled`.
+    out : path, optional
+        Write the table here (``.csv`` or ``.parquet``) and keep a journal next to it,
+        so that the same call after a crash resumes; ``fresh=True`` starts over.
 
     Returns
     -------
@@ -353,16 +347,10 @@ def run_sweep(
     ------
     ModelError
         Empty or invalid cases, ``workers`` < 1, an unknown executor, Dask asked for but
-        not installed (the message says ``pip install 'datamech[distributed]'``), or a
-        scheduler that cannot be reached.
-
-    Notes
-    -----
-    Local processes are started with ``forkserver`` where available (``spawn`` elsewhere),
-    which is safe in programs that run threads (a Dask client, a GUI).  As with any
-    ``multiprocessing`` code, a script that calls :func:`run_sweep` with ``workers > 1``
-    must guard its entry point with ``if __name__ == "__main__":``.  Dask workers must
-    be able to import ``datamech`` (install it in the workers' environment).
+        not installed (the message says ``pip install 'datamech[distributed]'``), a
+        scheduler that cannot be reached, or the first case that fails.
+    SolverError
+        The first case whose solver fails.
 
     Examples
     --------
@@ -378,174 +366,39 @@ def run_sweep(
     cases = [check_case(c) for c in cases]
     if executor not in ("local", "dask"):
         raise ModelError("executor", f"unknown executor {executor!r} (known: local, dask)")
-    if scheduler is not None or client is not None:
-        executor = "dask"
-    show = bool(progress) and _stderr_is_terminal()
-    if executor == "dask":
-        rows = _run_dask(cases, scheduler, client, show)
-    else:
-        rows = _run_local(cases, _check_workers(workers), show)
-    return _frame(rows)
+    if executor == "dask" and scheduler is None and client is None:
+        raise ModelError("scheduler", "the dask executor needs a scheduler address or a client")
+    check_dask(scheduler, client)
+    n_workers = check_workers(workers)
+    if out is not None:
+        check_table_path(out)
+
+    def stop(index: int, failure: dict[str, Any]) -> dict[str, Any]:
+        raise failure_exception(failure, f"case {index}: {_describe(cases[index])}")
+
+    outcome = run_cases(
+        [Case(case_key(TASK, c), c) for c in cases],
+        run_case,
+        stop,
+        workers=n_workers,
+        scheduler=scheduler,
+        client=client,
+        journal=out,
+        fresh=fresh,
+        progress=progress,
+        preload=["datamech.models.chain", "datamech.solvers.chain"],
+    )
+    frame = _frame(outcome.rows)
+    frame.attrs.update(resumed=outcome.resumed)
+    if out is not None:
+        write_table(frame, out)
+    return frame
 
 
 def _frame(rows: list[dict[str, Any]]):
     import pandas as pd
 
     return pd.DataFrame(rows, columns=[*CASE_KEYS, *RESULT_KEYS])
-
-
-def _stderr_is_terminal() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def _progress_bar(total: int, show: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="sweep", unit="case", file=sys.stderr, disable=not show)
-
-
-def _check_workers(workers: Any) -> int:
-    if workers is None:
-        return os.cpu_count() or 1
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ModelError("workers", f"must be an integer at least 1, got {workers!r}")
-    return workers
-
-
-def _run_local(cases: list[dict[str, Any]], workers: int, show: bool) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any] | None] = [None] * len(cases)
-    workers = min(workers, len(cases))
-    with _progress_bar(len(cases), show) as bar:
-        if workers == 1:
-            for i, case in enumerate(cases):
-                rows[i] = run_case(case)
-                bar.update(1)
-            return rows  # type: ignore[return-value]
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
-        try:
-            pending = {pool.submit(_run_indexed, i, c) for i, c in enumerate(cases)}
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    i, row = fut.result()
-                    rows[i] = _unwrap(i, row, cases)
-                    bar.update(1)
-        except BrokenProcessPool:
-            raise SolverError(
-                "worker_died",
-                "a sweep worker process ended abruptly (out of memory, killed, or a "
-                "main script that worker processes cannot import); workers=1 runs the "
-                "sweep in this process",
-            ) from None
-        finally:
-            # on an error or Ctrl-C, drop the cases not yet started
-            pool.shutdown(wait=True, cancel_futures=True)
-    return rows  # type: ignore[return-value]
-
-
-def _pool_context():
-    # fork is unsafe once threads run (tqdm's monitor, a Dask client in the same program)
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
-def _import_distributed():
-    try:
-        return importlib.import_module("dask.distributed")
-    except ImportError:
-        raise ModelError(
-            "scheduler",
-            f"running on a Dask cluster needs dask.distributed, which is not installed; {DISTRIBUTED_HINT}",
-        ) from None
-
-
-def _run_dask(
-    cases: list[dict[str, Any]], scheduler: str | None, client: Any, show: bool
-) -> list[dict[str, Any]]:
-    if scheduler is not None and client is not None:
-        raise ModelError("scheduler", "give a scheduler address or a client, not both")
-    if client is None and scheduler is None:
-        raise ModelError("scheduler", "the dask executor needs a scheduler address or a client")
-    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):
-        raise ModelError("scheduler", f"must be an address like tcp://host:8786, got {scheduler!r}")
-    distributed = _import_distributed()
-    own = client is None
-    if own:
-        try:
-            client = distributed.Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise ModelError("scheduler", f"cannot connect to {scheduler} ({exc})") from None
-    rows: list[dict[str, Any] | None] = [None] * len(cases)
-    try:
-        futures = client.map(_run_indexed, range(len(cases)), cases, pure=False)
-        try:
-            with _progress_bar(len(cases), show) as bar:
-                for fut in distributed.as_completed(futures):
-                    i, row = fut.result()
-                    rows[i] = _unwrap(i, row, cases)
-                    bar.update(1)
-        finally:
-            client.cancel(futures)
-    finally:
-        if own:
-            client.close()
-    return rows  # type: ignore[return-value]
-
-
-# ---------------------------------------------------------------------- writing
-def write_table(frame, path: str | os.PathLike) -> Path:
-    """Write a sweep table as CSV (``.csv``) or Parquet (``.parquet``) by the extension.
-
-    The folder is created if needed.  Parquet needs pyarrow (or fastparquet); without
-    either a :class:`ModelError` says what to install.
-
-    Examples
-    --------
-    >>> import tempfile, pandas as pd
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     p = write_table(pd.DataFrame({"n": [2, 3]}), Path(d) / "out.csv")
-    ...     p.read_text()
-    'n\\n2\\n3\\n'
-    """
-    p = check_table_path(path)
-    suffix = p.suffix.lower()
-    try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        if suffix == ".csv":
-            frame.to_csv(p, index=False)
-        else:
-            frame.to_parquet(p, index=False)
-    except OSError as exc:
-        raise ModelError("path", f"cannot write {p} ({exc.strerror or exc})") from None
-    return p
-
-
-def check_table_path(path: str | os.PathLike) -> Path:
-    """Check that :func:`write_table` can write this format, before a long sweep runs.
-
-    >>> check_table_path("results.csv").name
-    'results.csv'
-    """
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise ModelError(
-            "path", f"unknown table format {p.suffix or '(none)'!r} for {p} (use .csv or .parquet)"
-        )
-    if suffix == ".parquet" and not _parquet_engine():
-        raise ModelError(
-            "path", f"writing Parquet ({p}) needs pyarrow; install with: pip install pyarrow"
-        )
-    if p.exists() and p.is_dir():
-        raise ModelError("path", f"{p} is a folder, not a file")
-    return p
-
-
-def _parquet_engine() -> bool:
-    return any(importlib.util.find_spec(m) is not None for m in ("pyarrow", "fastparquet"))
 
 
 def decode_rows(frame) -> list[dict[str, Any]]:
@@ -610,12 +463,14 @@ def _check_mechanism(m: Any) -> str:
 
 
 def _check_alpha(a: Any) -> float:
+    from ...models.chain import read_alpha
+
     value = read_alpha(a, "alphas")
     return float(value) if not isinstance(a, float) else a
 
 
 def _check_tie_break(rule: Any) -> str:
-    from ..solvers.chain import TIE_RULES
+    from ...solvers.chain import TIE_RULES
 
     if rule not in TIE_RULES:
         raise ModelError("tie_breaks", f"unknown tie rule {rule!r} (known: {', '.join(TIE_RULES)})")
@@ -629,7 +484,7 @@ def _check_exact(exact: Any) -> bool:
 
 
 def _check_tol(tol: Any) -> float:
-    from ..solvers.chain import DEFAULT_TOL
+    from ...solvers.chain import DEFAULT_TOL
 
     if tol is None or (isinstance(tol, float) and math.isnan(tol)):
         return DEFAULT_TOL

@@ -275,6 +275,8 @@ def read_array(
         if a.dtype.kind not in "iuf":
             raise ModelError(field, f"must hold numbers, got dtype {a.dtype}")
         raw = a
+    elif isinstance(a, np.ndarray):
+        raw = a  # an object array is rectangular already
     else:
         if isinstance(a, (str, bytes, dict)) or not isinstance(a, (list, tuple, np.ndarray)):
             raise ModelError(field, f"must be a list of numbers, got {describe_value(a)}")
@@ -287,6 +289,9 @@ def read_array(
     if nonempty and raw.size == 0:
         raise ModelError(field, "must not be empty")
     kw = dict(low=low, high=high, low_open=low_open, high_open=high_open)
+    if raw.dtype == object and exact is not False and low is None and high is None:
+        if all(type(x) is Fraction for x in raw.flat):  # exact already: nothing to read
+            return raw.copy()
     if raw.dtype != object:
         arr = raw.astype(float)
         bad = ~np.isfinite(arr)
@@ -306,8 +311,12 @@ def read_array(
             return exact_array(arr)
         return arr
     values = np.empty(raw.shape, dtype=object)
+    checked = low is not None or high is not None
     for idx, x in np.ndenumerate(raw):
-        values[idx] = read_number(x, _entry(field, idx), **kw)
+        if type(x) is Fraction and not checked:  # already exact: nothing to read
+            values[idx] = x
+        else:
+            values[idx] = read_number(x, _entry(field, idx), **kw)
     written_exact = any(isinstance(x, (str, Fraction)) for x in raw.flat) or all(
         isinstance(v, Fraction) for v in values.flat
     )

@@ -254,8 +254,8 @@ class Result(ResultMixin):
             return None
         try:
             return float(value)
-        except OverflowError:
-            return math.copysign(math.inf, value)
+        except OverflowError:  # an exact value beyond the float range
+            return math.inf if value > 0 else -math.inf
 
     @property
     def objective_name(self) -> str | None:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
-import sys
 import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -39,7 +38,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import ModelError, SolverError
+from ..numeric import read_int
+from ..progress import progress as progress_bar
+from ..progress import quiet
 from ..results import ResultMixin
+from ..status import Status
 
 MECHANISMS = ("RAW", "AVE", "OPT")
 PAPER_MODELS = (1, 2, 3, 4)
@@ -100,21 +103,16 @@ def _solve_case(number: int, n: int, seed: int, restarts: int, maxiter: int, pop
 
 
 def _run_cases(jobs: list[tuple], workers: int | None, progress: bool | None) -> dict:
-    """Run ``_solve_case`` over jobs (largest n first), in-process or on a process pool."""
-    from tqdm import tqdm
+    """Run ``_solve_case`` over jobs (largest n first), in-process or on a process pool.
 
+    A progress bar (:mod:`datamech.progress`) follows the cases unless ``progress`` is
+    False (it is off anyway when stderr is not a terminal or under ``--quiet``/``--json``).
+    """
     workers = (os.cpu_count() or 1) if workers is None else workers
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ModelError("workers", f"must be an integer at least 1, got {workers!r}")
-    if progress is None:
-        try:
-            progress = sys.stderr.isatty()
-        except (AttributeError, ValueError):
-            progress = False
+    workers = read_int(workers, "workers", low=1)
     jobs = sorted(jobs, key=lambda j: -j[1])  # the long cases first balance the pool
     results = {}
-    bar = tqdm(total=len(jobs), desc="figure", unit="case", file=sys.stderr, disable=not progress)
-    with bar:
+    with quiet(progress is False), progress_bar(total=len(jobs), desc="figure", unit="case") as bar:
         if min(workers, len(jobs)) == 1:
             for job in jobs:
                 number, n, out = _solve_case(*job)
@@ -133,7 +131,7 @@ def _run_cases(jobs: list[tuple], workers: int | None, progress: bool | None) ->
                     bar.update(1)
         except BrokenProcessPool:
             raise SolverError(
-                "worker_died",
+                Status.SOLVER_ERROR,
                 "a worker process ended abruptly (out of memory, killed, or a main script "
                 "without an `if __name__ == '__main__':` guard); workers=1 runs in this process",
             ) from None
@@ -150,18 +148,6 @@ def _check_models(models: Iterable[int]) -> tuple[int, ...]:
     if len(set(models)) != len(models):
         raise ModelError("models", f"has repeats: {models}")
     return models
-
-
-def _check_n(n: Any, field: str = "n") -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ModelError(field, f"chain lengths are integers at least 1, got {n!r}")
-    return int(n)
-
-
-def _check_positive(value: Any, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ModelError(field, f"must be an integer at least 1, got {value!r}")
-    return int(value)
 
 
 def _opt_note(seed: int, restarts: int, maxiter: str, popsize: int) -> str:
@@ -267,7 +253,7 @@ def figure2(
         depend on it.  With more than one, a script must guard its entry point with
         ``if __name__ == "__main__":`` (worker processes re-import the main module).
     progress : bool or None
-        Progress bar on stderr (None: when stderr is a terminal).
+        False: no progress bar; otherwise one on stderr when it is a terminal.
 
     Returns
     -------
@@ -280,11 +266,11 @@ def figure2(
     >>> [(r["mechanism"], r["kind"], r["index"], round(r["value"], 3)) for r in fig.rows[:2]]
     [('RAW', 'trade_success', 1, 0.4), ('RAW', 'trade_success', 2, 0.2)]
     """
-    n = _check_n(n)
+    n = read_int(n, "n", low=1)
     models = _check_models(models)
-    restarts = _check_positive(restarts, "restarts")
-    maxiter = _check_positive(maxiter, "maxiter")
-    popsize = _check_positive(popsize, "popsize")
+    restarts = read_int(restarts, "restarts", low=1)
+    maxiter = read_int(maxiter, "maxiter", low=1)
+    popsize = read_int(popsize, "popsize", low=1)
     t0 = time.perf_counter()
     jobs = [(m, n, seed, restarts, maxiter, popsize) for m in models]
     solved = _run_cases(jobs, workers, progress)
@@ -449,7 +435,7 @@ def figure3(
         depend on it.  With more than one, a script must guard its entry point with
         ``if __name__ == "__main__":`` (worker processes re-import the main module).
     progress : bool or None
-        Progress bar on stderr (None: when stderr is a terminal).
+        False: no progress bar; otherwise one on stderr when it is a terminal.
 
     Returns
     -------
@@ -461,18 +447,18 @@ def figure3(
     >>> [(r["n"], r["mechanism"], r["opt_maxiter"]) for r in fig.rows if r["mechanism"] == "OPT"]
     [(2, 'OPT', 50), (3, 'OPT', 10)]
     """
-    ns = tuple(_check_n(n, "ns") for n in ns)
+    ns = tuple(read_int(n, "ns", low=1) for n in ns)
     if not ns:
         raise ModelError("ns", "needs at least one chain length")
     if len(set(ns)) != len(ns):
         raise ModelError("ns", f"has repeats: {ns}")
     models = _check_models(models)
-    restarts = _check_positive(restarts, "restarts")
-    popsize = _check_positive(popsize, "popsize")
+    restarts = read_int(restarts, "restarts", low=1)
+    popsize = read_int(popsize, "popsize", low=1)
     if isinstance(maxiter, Mapping):
-        budget = {n: _check_positive(maxiter.get(n, 50), "maxiter") for n in ns}
+        budget = {n: read_int(maxiter.get(n, 50), "maxiter", low=1) for n in ns}
     else:
-        budget = {n: _check_positive(maxiter, "maxiter") for n in ns}
+        budget = {n: read_int(maxiter, "maxiter", low=1) for n in ns}
     t0 = time.perf_counter()
     jobs = [(m, n, seed, restarts, budget[n], popsize) for m in models for n in ns]
     solved = _run_cases(jobs, workers, progress)

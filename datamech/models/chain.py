@@ -4,11 +4,14 @@ Players 0..n sit on a chain; trade i (i = 1..n) is player i-1 posting a price to
 Valuations are Markov on a finite grid W (Assumption 2.1 and 3.4): the law of v_i given
 v_{i-1} = w_k is row k of the transition matrix of trade i.  A reallocation matrix t
 (n rows for trades 1..n, n+1 columns for players 0..n) gives player j the share t_ij of
-the price paid in trade i (Def 2.5 budget feasibility, Def 2.6 past only).
+the price paid in trade i (Def 2.5 budget feasibility, Def 2.6 past only); the built-in
+mechanisms are in :mod:`datamech.models.chain_mechanisms` (re-exported here).
 
 Numbers may be floats or exact rationals (``Fraction``, or strings ``"p/q"`` in model
-files).  Arrays given with any rational entry are kept exactly (numpy object arrays);
-:meth:`ChainModel.exact` and :meth:`ChainModel.floats` give either view.
+files), read by :func:`datamech.numeric.read_array`: a list with any rational entry, or
+only integers, is kept exactly (numpy object arrays); :meth:`ChainModel.exact` and
+:meth:`ChainModel.floats` give either view.  Continuous chains (``support`` and
+``kernel`` in the file) are :mod:`datamech.models.chain_continuous`.
 
 Examples
 --------
@@ -28,85 +31,47 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
-from ..numeric import exact_array, to_fraction, to_number
+from ..numeric import exact_array, fmt, read_array, read_int
+from ..sizes import FLOAT, check_memory
 from . import io
+from .chain_mechanisms import (
+    FLOAT_TOL,
+    MECHANISMS,
+    ave_matrix,
+    check_length,
+    check_mechanism_label,
+    check_reallocation,
+    mechanism_matrix,
+    mechanism_table,
+    named_mechanism,
+    raw_matrix,
+    read_alpha,
+    read_mechanism_table,
+    read_numbers,
+    tbds_matrix,
+    validated_reallocation,
+)
+from .chain_options import read_solver_table
 
-FLOAT_TOL = 1e-9  # tolerance for float row sums and budget checks
-
-MECHANISMS = ("RAW", "AVE", "TBDS", "matrix")
-
-
-# ---------------------------------------------------------------------- mechanisms
-def raw_matrix(n: int) -> np.ndarray:
-    """Baseline mechanism: the seller of trade i keeps its price, t_{i,i-1} = 1."""
-    t = np.full((n, n + 1), Fraction(0), dtype=object)
-    for i in range(1, n + 1):
-        t[i - 1, i - 1] = Fraction(1)
-    return t
-
-
-def ave_matrix(n: int) -> np.ndarray:
-    """AVE: the price of trade i is split equally among players 0..i-1, t_ij = 1/i."""
-    t = np.full((n, n + 1), Fraction(0), dtype=object)
-    for i in range(1, n + 1):
-        for j in range(i):
-            t[i - 1, j] = Fraction(1, i)
-    return t
-
-
-def tbds_matrix(n: int, alpha: Any) -> np.ndarray:
-    """TBDS(alpha): t_ij = (1-alpha) alpha^(i-j-1) for 0 < j < i and t_i0 = alpha^(i-1).
-
-    Exact when ``alpha`` is rational (a Fraction, an int, a decimal float or ``"p/q"``).
-    """
-    a = read_alpha(alpha)
-    t = np.full((n, n + 1), Fraction(0), dtype=object)
-    for i in range(1, n + 1):
-        t[i - 1, 0] = a ** (i - 1)
-        for j in range(1, i):
-            t[i - 1, j] = (1 - a) * a ** (i - j - 1)
-    return t
-
-
-def read_alpha(alpha: Any, field_name: str = "mechanism.alpha") -> Fraction:
-    """TBDS's alpha as an exact rational in [0, 1]; otherwise ``ModelError(field_name)``."""
-    try:
-        a = to_fraction(alpha)
-    except (TypeError, ValueError, ZeroDivisionError):
-        raise ModelError(field_name, f"must be a number in [0, 1], got {alpha!r}") from None
-    if not 0 <= a <= 1:
-        raise ModelError(field_name, f"must lie in [0, 1], got {alpha!r}")
-    return a
-
-
-def mechanism_matrix(n: int, name: str, alpha: Any = None, matrix: Any = None) -> np.ndarray:
-    """The reallocation matrix of a named mechanism (RAW, AVE, TBDS with alpha, or matrix)."""
-    if name == "RAW":
-        return raw_matrix(n)
-    if name == "AVE":
-        return ave_matrix(n)
-    if name == "TBDS":
-        if alpha is None:
-            raise ModelError("mechanism.alpha", "TBDS needs alpha")
-        return tbds_matrix(n, alpha)
-    if name == "matrix":
-        if matrix is None:
-            raise ModelError("mechanism.matrix", "mechanism 'matrix' needs matrix = [[...]]")
-        return _numeric_array(matrix, "mechanism.matrix")
-    raise ModelError(
-        "mechanism.name", f"unknown mechanism {name!r} (known: {', '.join(MECHANISMS)})"
-    )
-
-
-def named_mechanism(n: Any, name: str, alpha: Any = None, matrix: Any = None):
-    """(t, label) for a chain of n trades: the matrix and the dict kept as ``model.mechanism``."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ModelError("n", f"must be an integer at least 1, got {n!r}")
-    t = mechanism_matrix(int(n), name, alpha=alpha, matrix=matrix)
-    label: dict[str, Any] = {"name": name}
-    if name == "TBDS":
-        label["alpha"] = alpha
-    return t, label
+__all__ = [
+    "FLOAT_TOL",
+    "MECHANISMS",
+    "MODEL3_READINGS",
+    "ChainModel",
+    "ave_matrix",
+    "check_reallocation",
+    "create",
+    "five_neighbour",
+    "from_toml",
+    "mechanism_matrix",
+    "named_mechanism",
+    "paper_model",
+    "raw_matrix",
+    "read_alpha",
+    "tbds_matrix",
+    "to_toml",
+    "validated_reallocation",
+]
 
 
 # ---------------------------------------------------------------------- the model
@@ -122,7 +87,7 @@ class ChainModel:
         The grid W; may be unsorted, non-homogeneous and negative.
     transition : array (L, L) or (n, L, L)
         Row k is the law of v_i given v_{i-1} = W[k]; one shared matrix or one per trade
-        (``transition[i-1]`` for trade i).
+        (``transition[i-1]`` for trade i; ``transitions`` in model files).
     start : int, optional
         0-based grid index of v_0 (a point mass); or give ``start_distribution``.
     start_distribution : array (L,), optional
@@ -132,6 +97,11 @@ class ChainModel:
     mechanism : dict
         How t was named (``{"name": "AVE"}``, ``{"name": "TBDS", "alpha": 0.5}``,
         ``{"name": "matrix"}``), used for display and for saving.
+    name : str
+    solver_options : dict
+        The model file's ``[solver]`` table (validated against
+        :data:`datamech.solvers.chain.OPTIONS`), applied by :func:`datamech.solve`
+        before its keywords and written back by :func:`datamech.save`.
     """
 
     n: int
@@ -142,39 +112,29 @@ class ChainModel:
     start_distribution: np.ndarray | None = None
     mechanism: dict = field(default_factory=lambda: {"name": "matrix"})
     name: str = ""
+    solver_options: dict = field(default_factory=dict, compare=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        n = self.n
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-            raise ModelError("n", f"must be an integer, got {n!r}")
-        if n < 1:
-            raise ModelError("n", f"must be at least 1, got {n}")
-        object.__setattr__(self, "n", int(n))
-        values = _numeric_array(self.values, "values")
-        if values.ndim != 1:
-            raise ModelError("values", f"must be a list of numbers, got shape {values.shape}")
-        if values.size == 0:
-            raise ModelError("values", "the value grid is empty")
+        n = check_length(self.n, "n")
+        object.__setattr__(self, "n", n)
+        values = read_array(self.values, "values", ndim=1)
         object.__setattr__(self, "values", values)
         L = values.size
 
-        trans = _numeric_array(self.transition, "transition")
+        key = "transitions" if _depth(self.transition) == 3 else "transition"
+        trans = read_numbers(self.transition, key, nonnegative=True)
         if trans.ndim == 2:
             if trans.shape != (L, L):
-                raise ModelError(
-                    "transition", f"must be {L} x {L} (L = len(values)), got {trans.shape}"
-                )
-            _check_stochastic(trans, "transition")
+                raise ModelError(key, f"must be {L} x {L} (L = len(values)), got {_shape(trans)}")
+            check_stochastic(trans, key)
         elif trans.ndim == 3:
             if trans.shape != (n, L, L):
-                raise ModelError(
-                    "transitions", f"must be {n} matrices of {L} x {L}, got shape {trans.shape}"
-                )
+                raise ModelError(key, f"must be n = {n} matrices of {L} x {L}, got {_shape(trans)}")
             for i in range(n):
-                _check_stochastic(trans[i], f"transitions[{i}]")
+                check_stochastic(trans[i], f"{key}[{i}]")
         else:
-            raise ModelError("transition", f"must be an L x L matrix, got shape {trans.shape}")
+            raise ModelError(key, f"must be an L x L matrix, got {_shape(trans)}")
         object.__setattr__(self, "transition", trans)
 
         if (self.start is None) == (self.start_distribution is None):
@@ -182,23 +142,26 @@ class ChainModel:
                 "start", "give exactly one of start (a grid index) or start_distribution"
             )
         if self.start is not None:
-            s = self.start
-            if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-                raise ModelError("start", f"must be an integer grid index, got {s!r}")
+            s = read_int(self.start, "start")
             if not 0 <= s < L:
                 raise ModelError("start", f"index {s} is outside the grid 0..{L - 1}")
-            object.__setattr__(self, "start", int(s))
+            object.__setattr__(self, "start", s)
         else:
-            sd = _numeric_array(self.start_distribution, "start_distribution")
+            sd = read_array(self.start_distribution, "start_distribution", ndim=1, low=0)
             if sd.shape != (L,):
                 raise ModelError(
-                    "start_distribution", f"must have length {L}, got shape {sd.shape}"
+                    "start_distribution",
+                    f"must have length {L} (one probability per value), got {sd.size}",
                 )
-            _check_stochastic(sd[None, :], "start_distribution")
+            check_stochastic(sd[None, :], "start_distribution", rows=False)
             object.__setattr__(self, "start_distribution", sd)
 
         object.__setattr__(self, "reallocation", validated_reallocation(self.reallocation, n))
         check_mechanism_label(self.mechanism)
+        io.check_name(self.name, "name", required=False)
+        object.__setattr__(
+            self, "solver_options", read_solver_table(self.solver_options, continuous=False)
+        )
 
     # -------------------------------------------------------------- views
     @property
@@ -242,10 +205,17 @@ class ChainModel:
         return self._cache["exact"]
 
     def floats(self) -> dict[str, np.ndarray]:
-        """All arrays as float64."""
+        """All arrays as float64 (values beyond the float range raise ``ModelError``)."""
         if "floats" not in self._cache:
+            try:
+                values = np.asarray(self.values, dtype=float)
+            except OverflowError:
+                raise ModelError(
+                    "model.values",
+                    "has entries beyond the float range (about 1.8e308): solve with exact = true",
+                ) from None
             self._cache["floats"] = {
-                "values": np.asarray(self.values, dtype=float),
+                "values": values,
                 "transition": np.asarray(self.transition, dtype=float),
                 "reallocation": np.asarray(self.reallocation, dtype=float),
                 "start": np.asarray(self._start_vector(exact=False), dtype=float),
@@ -261,8 +231,7 @@ class ChainModel:
 
     def with_mechanism(self, name: str, alpha: Any = None, matrix: Any = None) -> ChainModel:
         """The same chain under another reallocation mechanism."""
-        t = mechanism_matrix(self.n, name, alpha=alpha, matrix=matrix)
-        mech = {"name": name} if name != "TBDS" else {"name": name, "alpha": alpha}
+        t, mech = named_mechanism(self.n, name, alpha=alpha, matrix=matrix)
         return ChainModel(
             n=self.n,
             values=self.values,
@@ -272,6 +241,7 @@ class ChainModel:
             start_distribution=self.start_distribution,
             mechanism=mech,
             name=self.name,
+            solver_options=self.solver_options,
         )
 
 
@@ -287,6 +257,7 @@ def create(
     alpha: Any = None,
     matrix: Any = None,
     name: str = "",
+    solver_options: dict | None = None,
 ) -> ChainModel:
     """Build a validated :class:`ChainModel` from plain Python data.
 
@@ -309,100 +280,41 @@ def create(
         start_distribution=start_distribution,
         mechanism=mech,
         name=name,
+        solver_options=solver_options or {},
     )
 
 
 # ---------------------------------------------------------------------- validation
-def _numeric_array(a: Any, field_name: str) -> np.ndarray:
-    """A float array, or an object array of Fractions when any entry is rational-exact."""
-    if isinstance(a, np.ndarray) and a.dtype != object:
-        arr = a.astype(float)
-    else:
-        try:
-            raw = np.asarray(a, dtype=object)
-        except ValueError:
-            raise ModelError(field_name, "rows have different lengths") from None
-        if raw.dtype == object and raw.ndim and any(isinstance(x, (list, tuple)) for x in raw.flat):
-            raise ModelError(field_name, "rows have different lengths")
-        try:
-            entries = [to_number(x) for x in raw.flat]
-        except (TypeError, ValueError, ZeroDivisionError) as exc:
-            raise ModelError(field_name, f"has an entry that is not a number ({exc})") from None
-        # exact when every entry is an integer, or when any entry was written as a rational
-        # ("1/3" or a Fraction): then floats next to it are read as the decimals they print as
-        written_rational = any(isinstance(x, (str, Fraction)) for x in raw.flat)
-        all_exact = all(isinstance(x, Fraction) for x in entries)
-        if entries and (all_exact or written_rational):
-            finite = [x for x in entries if not isinstance(x, float) or math.isfinite(x)]
-            if len(finite) < len(entries):
-                raise ModelError(field_name, "has an entry that is not finite")
-            arr = np.empty(raw.shape, dtype=object)
-            arr.flat[:] = [to_fraction(x) for x in entries]
-        else:
-            arr = np.array([float(x) for x in entries], dtype=float).reshape(raw.shape)
-    if arr.dtype != object and not np.all(np.isfinite(arr)):
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        raise ModelError(field_name, f"entry {tuple(int(b) for b in bad)} is not finite")
-    return arr
+def check_stochastic(P: np.ndarray, field_name: str, rows: bool = True) -> None:
+    """Every row of P (entries already >= 0) sums to 1: exactly, or to 1e-9 for floats.
 
-
-def _check_stochastic(P: np.ndarray, field_name: str) -> None:
+    ``rows=False``: P is one law (a start distribution), not called a row in messages.
+    """
     if P.dtype == object:
-        neg = [idx for idx, v in np.ndenumerate(P) if v < 0]
-        if neg:
-            raise ModelError(field_name, f"entry {neg[0]} is negative ({P[neg[0]]})")
-        for r in range(P.shape[0]):
-            s = sum(P[r], Fraction(0))
-            if s != 1:
-                raise ModelError(field_name, f"row {r} sums to {s}, not 1")
-        return
-    if np.any(P < 0):
-        bad = tuple(int(b) for b in np.argwhere(P < 0)[0])
-        raise ModelError(field_name, f"entry {bad} is negative ({P[bad]})")
-    sums = P.sum(axis=1)
-    bad_rows = np.flatnonzero(np.abs(sums - 1) > FLOAT_TOL)
-    if bad_rows.size:
-        r = int(bad_rows[0])
-        raise ModelError(field_name, f"row {r} sums to {sums[r]!r}, not 1")
+        sums = [sum((x for x in P[r] if x), Fraction(0)) for r in range(P.shape[0])]
+        bad = [r for r, s in enumerate(sums) if s != 1]
+    else:
+        sums = P.sum(axis=1)
+        bad = np.flatnonzero(np.abs(sums - 1) > FLOAT_TOL).tolist()
+    if bad:
+        r = bad[0]
+        what = f"row {r} sums" if rows else "sums"
+        raise ModelError(field_name, f"{what} to {fmt(sums[r])}, not 1")
 
 
-def validated_reallocation(t: Any, n: int) -> np.ndarray:
-    """The reallocation matrix as an array of shape (n, n+1), checked (Def 2.5, 2.6)."""
-    arr = _numeric_array(t, "mechanism.matrix")
-    if arr.shape != (n, n + 1):
-        raise ModelError(
-            "mechanism.matrix",
-            f"must have n = {n} rows and n + 1 = {n + 1} columns, got {arr.shape}",
-        )
-    check_reallocation(arr)
-    return arr
+def _depth(a: Any) -> int:
+    """Nesting depth of a (nested) list or the ndim of an array."""
+    if isinstance(a, np.ndarray):
+        return a.ndim
+    depth = 0
+    while isinstance(a, (list, tuple)) and len(a):
+        depth += 1
+        a = a[0]
+    return depth
 
 
-def check_mechanism_label(mechanism: Any) -> None:
-    if not isinstance(mechanism, dict) or "name" not in mechanism:
-        raise ModelError("mechanism", "must be a dict with a 'name'")
-
-
-def check_reallocation(t: np.ndarray, field_name: str = "mechanism.matrix") -> None:
-    """Nonnegativity, budget feasibility (Def 2.5) and past-only (Def 2.6) of t (n x (n+1))."""
-    n = t.shape[0]
-    for i in range(1, n + 1):
-        row = t[i - 1]
-        for j, v in enumerate(row):
-            if v < 0:
-                raise ModelError(field_name, f"t[{i},{j}] = {v} is negative")
-            if j >= i and v != 0:
-                raise ModelError(
-                    field_name,
-                    f"t[{i},{j}] = {v} breaks past-only (Def 2.6): trade {i} may only pay players 0..{i - 1}",
-                )
-        s = sum(row, Fraction(0)) if t.dtype == object else float(np.sum(row))
-        limit = 1 if t.dtype == object else 1 + FLOAT_TOL
-        if s > limit:
-            raise ModelError(
-                field_name,
-                f"row of trade {i} sums to {s}, more than 1 (budget feasibility, Def 2.5)",
-            )
+def _shape(a: np.ndarray) -> str:
+    return " x ".join(map(str, a.shape))
 
 
 # ---------------------------------------------------------------------- paper models
@@ -441,10 +353,11 @@ def paper_model(
     On the grids -2n..2n the walk from w_0 never leaves the grid in n steps; boundary rows
     (reachable only at the last step) are clipped like Model 2 so every row is stochastic.
     """
-    if number not in (1, 2, 3, 4):
+    if isinstance(number, bool) or number not in (1, 2, 3, 4):
         raise ModelError("model", f"paper models are 1..4, got {number!r}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ModelError("n", f"must be an integer at least 1, got {n!r}")
+    n = check_length(n, "n")
+    size = 2 * n + 1 if number == 2 else 4 * n + 1
+    check_memory("n", 3 * FLOAT * size * size, f"the paper's {size}-point grid")
     if number in (1, 3) and n > 700:
         # the grid's top value e^n overflows a float past n = 709
         raise ModelError("n", f"Models 1 and 3 (values e^(k/2), |k| <= 2n) need n <= 700, got {n}")
@@ -485,7 +398,7 @@ def _clean(c: float) -> float:
 
 
 # ---------------------------------------------------------------------- model files
-_MODEL_KEYS = {
+_MODEL_KEYS = (
     "kind",
     "n",
     "values",
@@ -494,60 +407,63 @@ _MODEL_KEYS = {
     "start",
     "start_distribution",
     "name",
-}
-_MECH_KEYS = {"name", "alpha", "matrix"}
-SOLVER_KEYS = {"method", "tie_break", "exact", "tol"}
+)
 
 
 def from_toml(data: dict[str, Any]) -> ChainModel:
-    """Build a chain model from a parsed model file (``[model]``, ``[mechanism]``, ``[solver]``).
+    """Build a discrete chain model from a parsed model file.
 
-    A ``[model]`` table with ``support`` describes continuous values and gives a
-    :class:`~datamech.models.chain_continuous.ContinuousChainModel`.
-
-    The ``[solver]`` table is checked here (unknown keys are errors) and kept on the model
-    as ``model.solver_options`` for :func:`datamech.solve`.
+    ``[model]`` has ``kind = "chain"``, ``n``, ``values``, ``transition`` (or
+    ``transitions``), ``start`` (or ``start_distribution``) and optionally ``name``;
+    ``[mechanism]`` names the reallocation (default RAW); ``[solver]`` holds options
+    (validated, kept as ``model.solver_options``).  Errors name the file's fields
+    (``model.values[2]``).  Files of continuous chains (``support``, ``kernel``) are read
+    by :func:`datamech.models.chain_continuous.read_chain_file`, which :func:`datamech.load`
+    uses for kind ``chain``.
     """
-    io.check_keys(data, "file", {"model", "mechanism", "solver"}, required=("model",))
+    io.check_keys(data, "file", ("model", "mechanism", "solver"), required=("model",))
     m = data["model"]
-    if isinstance(m, dict) and "support" in m:  # continuous values: Algorithm 4's model
-        from .chain_continuous import from_toml_continuous
-
-        return from_toml_continuous(data)
     io.check_keys(m, "model", _MODEL_KEYS, required=("n", "values"))
-    mech = data.get("mechanism", {"name": "RAW"})
-    io.check_keys(mech, "mechanism", _MECH_KEYS, required=("name",))
-    solver = data.get("solver", {})
-    io.check_keys(solver, "solver", SOLVER_KEYS)
     if "transition" in m and "transitions" in m:
         raise ModelError("model.transition", "give transition or transitions, not both")
     if "transition" not in m and "transitions" not in m:
         raise ModelError("model.transition", "is required (or transitions, one matrix per trade)")
-    name = mech["name"]
-    if not isinstance(name, str):
-        raise ModelError("mechanism.name", f"must be a string, got {name!r}")
-    if name != "TBDS" and "alpha" in mech:
-        raise ModelError("mechanism.alpha", f"only TBDS takes alpha, not {name}")
-    if name != "matrix" and "matrix" in mech:
-        raise ModelError("mechanism.matrix", f"only mechanism 'matrix' takes a matrix, not {name}")
-    model = create(
-        m["n"],
-        m["values"],
-        m.get("transition"),
-        transitions=m.get("transitions"),
-        start=m.get("start"),
-        start_distribution=m.get("start_distribution"),
-        mechanism=name,
-        alpha=mech.get("alpha"),
-        matrix=mech.get("matrix"),
-        name=m.get("name", ""),
-    )
-    model._cache["solver_options"] = dict(solver)
-    return model
+    mech = read_mechanism_table(data)
+    solver = read_solver_table(data.get("solver"), continuous=False)
+    try:
+        return create(
+            m["n"],
+            m["values"],
+            m.get("transition"),
+            transitions=m.get("transitions"),
+            start=m.get("start"),
+            start_distribution=m.get("start_distribution"),
+            name=m.get("name", ""),
+            solver_options=solver,
+            **mech,
+        )
+    except ModelError as exc:
+        raise in_file(exc, _MODEL_KEYS) from None
+
+
+def in_file(exc: ModelError, keys, rename: dict | None = None) -> ModelError:
+    """``exc`` with its field named as in the model file (``values[1]`` -> ``model.values[1]``).
+
+    ``keys`` are the ``[model]`` table's keys; ``rename`` maps Python names to file keys.
+
+    >>> in_file(ModelError("start", "is outside"), ["start_value"], {"start": "start_value"})
+    ModelError('model.start_value: is outside')
+    """
+    rename = rename or {}
+    base = exc.field.split(".")[0].split("[")[0]
+    key = rename.get(base, base)
+    if key in keys:
+        return ModelError(f"model.{key}{exc.field[len(base) :]}", exc.problem)
+    return exc
 
 
 def to_toml(model: ChainModel) -> dict[str, Any]:
-    """The model-file dictionary of a chain model."""
+    """The model-file dictionary of a chain model (inverse of :func:`from_toml`)."""
     m: dict[str, Any] = {"kind": "chain", "n": model.n, "values": model.values}
     if model.name:
         m["name"] = model.name
@@ -556,15 +472,9 @@ def to_toml(model: ChainModel) -> dict[str, Any]:
         m["start"] = model.start
     else:
         m["start_distribution"] = model.start_distribution
-    mech = dict(model.mechanism)
-    if mech["name"] == "matrix":
-        mech["matrix"] = model.reallocation
-    if mech.get("alpha") is not None and isinstance(mech["alpha"], Fraction):
-        mech["alpha"] = mech["alpha"]
-    out = {"model": m, "mechanism": mech}
-    opts = model._cache.get("solver_options")
-    if opts:
-        out["solver"] = opts
+    out = {"model": m, "mechanism": mechanism_table(model.mechanism, model.reallocation)}
+    if model.solver_options:
+        out["solver"] = dict(model.solver_options)
     return out
 
 

@@ -40,9 +40,18 @@ import numpy as np
 from scipy.special import erf, ndtr
 
 from ..errors import ModelError
-from . import chain as _chain
+from ..numeric import fmt, read_number
 from . import io
-from .chain import check_mechanism_label, named_mechanism, validated_reallocation
+from .chain import from_toml, in_file
+from .chain_mechanisms import (
+    check_length,
+    check_mechanism_label,
+    mechanism_table,
+    named_mechanism,
+    read_mechanism_table,
+    validated_reallocation,
+)
+from .chain_options import CONTINUOUS_METHODS, read_solver_table
 
 __all__ = [
     "FAMILIES",
@@ -54,6 +63,7 @@ __all__ = [
     "create_continuous",
     "from_toml_continuous",
     "kernel_from_table",
+    "read_chain_file",
     "to_toml_continuous",
 ]
 
@@ -61,27 +71,20 @@ _SQRT2 = math.sqrt(2.0)
 
 
 # ---------------------------------------------------------------------- helpers
-def _finite_number(x: Any, field_name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
-        raise ModelError(field_name, f"must be a number, got {x!r}")
-    v = float(x)
-    if not math.isfinite(v):
-        raise ModelError(field_name, f"must be finite, got {x!r}")
-    return v
-
-
 def _check_support(support: Any, field_name: str = "support") -> tuple[float, float]:
     is_pair_like = isinstance(support, (Sequence, np.ndarray)) and not isinstance(
         support, (str, bytes)
     )
     if not is_pair_like:
-        raise ModelError(field_name, f"must be a pair [L0, H0], got {support!r}")
+        raise ModelError(field_name, f"must be a pair [L0, H0], got {type(support).__name__}")
     if len(support) != 2:
         raise ModelError(field_name, f"must be a pair [L0, H0], got {len(support)} entries")
-    lo = _finite_number(support[0], field_name)
-    hi = _finite_number(support[1], field_name)
+    lo = read_number(support[0], f"{field_name}[0]", exact=False)
+    hi = read_number(support[1], f"{field_name}[1]", exact=False)
     if not lo < hi:
-        raise ModelError(field_name, f"needs L0 < H0, got [{lo!r}, {hi!r}]")
+        raise ModelError(field_name, f"needs L0 < H0, got [{fmt(lo)}, {fmt(hi)}]")
+    if not math.isfinite(hi - lo):
+        raise ModelError(field_name, f"the width H0 - L0 of [{fmt(lo)}, {fmt(hi)}] overflows")
     return lo, hi
 
 
@@ -165,7 +168,7 @@ def _normalize_rows(M: np.ndarray, w: np.ndarray) -> np.ndarray:
     if bad.size:
         raise ModelError(
             "kernel",
-            f"the law of v_i given v_(i-1) = {w[bad[0]]!r} puts no (finite) mass on the support",
+            f"the law of v_i given v_(i-1) = {fmt(w[bad[0]])} puts no (finite) mass on the support",
         )
     M /= s[:, None]
     return M
@@ -206,9 +209,7 @@ class TruncatedNormalWalk(ConditionalLaw):
     family = "truncated_normal"
 
     def __post_init__(self) -> None:
-        s = _finite_number(self.sigma, "kernel.sigma")
-        if not s > 0:
-            raise ModelError("kernel.sigma", f"must be > 0, got {self.sigma!r}")
+        s = read_number(self.sigma, "kernel.sigma", exact=False, low=0, low_open=True)
         object.__setattr__(self, "sigma", s)
         if self.support is not None:
             object.__setattr__(self, "support", _check_support(self.support, "kernel.support"))
@@ -290,7 +291,7 @@ class TiltedKernel(ConditionalLaw):
     family = "tilted"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kappa", _finite_number(self.kappa, "kernel.kappa"))
+        object.__setattr__(self, "kappa", read_number(self.kappa, "kernel.kappa", exact=False))
         if self.support is not None:
             object.__setattr__(self, "support", _check_support(self.support, "kernel.support"))
 
@@ -374,9 +375,7 @@ class CustomKernel(ConditionalLaw):
             raise ModelError("kernel.cdf", f"must be callable, got {self.cdf_function!r}")
         if self.pdf_function is not None and not callable(self.pdf_function):
             raise ModelError("kernel.pdf", f"must be callable, got {self.pdf_function!r}")
-        K0 = _finite_number(self.K0, "kernel.K0")
-        if not K0 > 0:
-            raise ModelError("kernel.K0", f"must be > 0, got {self.K0!r}")
+        K0 = read_number(self.K0, "kernel.K0", exact=False, low=0, low_open=True)
         object.__setattr__(self, "K0", K0)
         if self.support is not None:
             object.__setattr__(self, "support", _check_support(self.support, "kernel.support"))
@@ -434,10 +433,11 @@ def kernel_from_table(table: Mapping[str, Any], where: str = "kernel") -> Condit
     TiltedKernel(kappa=2.0, support=None)
     """
     if not isinstance(table, Mapping):
-        raise ModelError(where, f"must be a table with a family, got {table!r}")
+        raise ModelError(where, "must be a table with a family")
     fam = table.get("family")
     if fam is None:
         raise ModelError(f"{where}.family", "is required")
+    io.check_name(fam, f"{where}.family")
     if fam not in FAMILIES:
         raise ModelError(
             f"{where}.family",
@@ -487,6 +487,9 @@ class ContinuousChainModel:
     epsilon : float, optional
         Default target epsilon for :func:`datamech.solvers.chain.fptas.solve_fptas`.
     name : str
+    solver_options : dict
+        The model file's ``[solver]`` table, validated; ``method = "fptas"`` (the only
+        method of continuous chains) is implied and added.
 
     Examples
     --------
@@ -504,16 +507,12 @@ class ContinuousChainModel:
     K0: float | None = None
     epsilon: float | None = None
     name: str = ""
+    solver_options: dict = field(default_factory=dict, compare=False)
     K0_given: bool = field(default=False, init=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        n = self.n
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-            raise ModelError("n", f"must be an integer, got {n!r}")
-        if n < 1:
-            raise ModelError("n", f"must be at least 1, got {n}")
-        n = int(n)
+        n = check_length(self.n, "n")
         object.__setattr__(self, "n", n)
         L0, H0 = _check_support(self.support)
         object.__setattr__(self, "support", (L0, H0))
@@ -527,36 +526,46 @@ class ContinuousChainModel:
             bound = []
             for i, k in enumerate(kern):
                 if not isinstance(k, ConditionalLaw):
-                    raise ModelError(f"kernel[{i}]", f"must be a kernel, got {k!r}")
+                    raise ModelError(f"kernel[{i}]", f"must be a kernel, got {type(k).__name__}")
                 try:
                     bound.append(k.bind(L0, H0))
                 except ModelError as exc:
                     raise _relabel(exc, "kernel", f"kernel[{i}]") from None
             object.__setattr__(self, "kernel", tuple(bound))
         else:
-            raise ModelError("kernel", f"must be a kernel or a list of n kernels, got {kern!r}")
+            raise ModelError(
+                "kernel", f"must be a kernel or a list of n kernels, got {type(kern).__name__}"
+            )
 
-        s = _finite_number(self.start, "start")
+        s = read_number(self.start, "start", exact=False)
         if not L0 <= s <= H0:
-            raise ModelError("start", f"v_0 = {s!r} is outside the support [{L0!r}, {H0!r}]")
+            raise ModelError(
+                "start", f"v_0 = {fmt(s)} is outside the support [{fmt(L0)}, {fmt(H0)}]"
+            )
         object.__setattr__(self, "start", s)
 
         object.__setattr__(self, "reallocation", validated_reallocation(self.reallocation, n))
         check_mechanism_label(self.mechanism)
 
         if self.K0 is None:
-            K0 = max(k.log_lipschitz(L0, H0) for k in self.kernels)
-            object.__setattr__(self, "K0", float(K0))
+            K0 = float(max(k.log_lipschitz(L0, H0) for k in self.kernels))
+            if not math.isfinite(K0):
+                raise ModelError(
+                    "kernel",
+                    f"its log-Lipschitz constant K0 (Def 3.7) overflows on [{fmt(L0)}, "
+                    f"{fmt(H0)}]: a narrower kernel needs a finer grid than any machine holds",
+                )
+            object.__setattr__(self, "K0", K0)
         else:
-            K0 = _finite_number(self.K0, "K0")
-            if not K0 > 0:
-                raise ModelError("K0", f"must be > 0, got {self.K0!r}")
+            K0 = read_number(self.K0, "K0", exact=False, low=0, low_open=True)
             object.__setattr__(self, "K0", K0)
             object.__setattr__(self, "K0_given", True)
         if self.epsilon is not None:
             object.__setattr__(self, "epsilon", check_epsilon(self.epsilon))
-        if not isinstance(self.name, str):
-            raise ModelError("name", f"must be a string, got {self.name!r}")
+        io.check_name(self.name, "name", required=False)
+        object.__setattr__(
+            self, "solver_options", read_solver_table(self.solver_options, continuous=True)
+        )
 
     @property
     def kernels(self) -> tuple[ConditionalLaw, ...]:
@@ -571,18 +580,16 @@ class ContinuousChainModel:
         ks = self.kernels
         return all(k == ks[0] for k in ks[1:])
 
-    @property
-    def solver_options(self) -> dict[str, Any]:
-        """Options from the model file's ``[solver]`` table (tie_break, tol)."""
-        return dict(self._cache.get("solver_options", {}))
-
 
 def check_epsilon(epsilon: Any, field_name: str = "epsilon") -> float:
-    """Validate a target epsilon: a finite number > 0."""
-    e = _finite_number(epsilon, field_name)
-    if not e > 0:
-        raise ModelError(field_name, f"must be > 0, got {epsilon!r}")
-    return e
+    """Validate a target epsilon: a finite number > 0.
+
+    >>> check_epsilon(0)
+    Traceback (most recent call last):
+    ...
+    datamech.errors.ModelError: epsilon: must be > 0, got 0
+    """
+    return read_number(epsilon, field_name, exact=False, low=0, low_open=True)
 
 
 def create_continuous(
@@ -597,13 +604,14 @@ def create_continuous(
     K0: float | None = None,
     epsilon: float | None = None,
     name: str = "",
+    solver_options: dict | None = None,
 ) -> ContinuousChainModel:
     """Build a validated :class:`ContinuousChainModel` from plain Python data.
 
     >>> m = create_continuous(3, [0, 1], TruncatedNormalWalk(1.0), start=0.2, mechanism="TBDS",
     ...                       alpha=0.5)
-    >>> m.mechanism, m.K0
-    ({'name': 'TBDS', 'alpha': 0.5}, 1.0)
+    >>> m.mechanism, m.K0, m.solver_options
+    ({'name': 'TBDS', 'alpha': Fraction(1, 2)}, 1.0, {'method': 'fptas'})
     """
     t, mech = named_mechanism(n, mechanism, alpha, matrix)
     return ContinuousChainModel(
@@ -616,14 +624,13 @@ def create_continuous(
         K0=K0,
         epsilon=epsilon,
         name=name,
+        solver_options=solver_options or {},
     )
 
 
 # ---------------------------------------------------------------------- model files
-_MODEL_KEYS = {"kind", "n", "support", "start_value", "kernel", "epsilon", "K0", "name"}
-_MECH_KEYS = {"name", "alpha", "matrix"}
-SOLVER_KEYS = {"tie_break", "tol"}
-_FIELD_TO_KEY = {"start": "start_value"}
+_MODEL_KEYS = ("kind", "n", "support", "start_value", "kernel", "epsilon", "K0", "name")
+_RENAME = {"start": "start_value"}
 
 
 def from_toml_continuous(data: dict[str, Any]) -> ContinuousChainModel:
@@ -632,7 +639,8 @@ def from_toml_continuous(data: dict[str, Any]) -> ContinuousChainModel:
     ``[model]`` has ``kind = "chain"``, ``n``, ``support = [L0, H0]``, ``start_value``,
     ``kernel`` (a table ``{family = ..., <parameters>}`` or an array of n such tables),
     and optionally ``epsilon``, ``K0`` and ``name``; ``[mechanism]`` as for the discrete
-    chain; ``[solver]`` may set ``tie_break`` and ``tol`` (kept as ``model.solver_options``).
+    chain; ``[solver]`` holds options of method ``fptas`` (kept as
+    ``model.solver_options``).
 
     >>> import tomllib
     >>> text = '''
@@ -648,52 +656,34 @@ def from_toml_continuous(data: dict[str, Any]) -> ContinuousChainModel:
     >>> from_toml_continuous(tomllib.loads(text)).K0
     1.0
     """
-    io.check_keys(data, "file", {"model", "mechanism", "solver"}, required=("model",))
+    io.check_keys(data, "file", ("model", "mechanism", "solver"), required=("model",))
     m = data["model"]
     io.check_keys(m, "model", _MODEL_KEYS, required=("n", "support", "start_value", "kernel"))
     if m.get("kind", "chain") != "chain":
         raise ModelError("model.kind", f"must be 'chain', got {m.get('kind')!r}")
-    mech = data.get("mechanism", {"name": "RAW"})
-    io.check_keys(mech, "mechanism", _MECH_KEYS, required=("name",))
-    solver = data.get("solver", {})
-    io.check_keys(solver, "solver", SOLVER_KEYS)
-    name = mech["name"]
-    if not isinstance(name, str):
-        raise ModelError("mechanism.name", f"must be a string, got {name!r}")
-    if name != "TBDS" and "alpha" in mech:
-        raise ModelError("mechanism.alpha", f"only TBDS takes alpha, not {name}")
-    if name != "matrix" and "matrix" in mech:
-        raise ModelError("mechanism.matrix", f"only mechanism 'matrix' takes a matrix, not {name}")
-
+    mech = read_mechanism_table(data)
+    solver = read_solver_table(data.get("solver"), continuous=True)
     k = m["kernel"]
     if isinstance(k, Mapping):
         kernel: Any = kernel_from_table(k, "model.kernel")
     elif isinstance(k, list):
         kernel = [kernel_from_table(x, f"model.kernel[{i}]") for i, x in enumerate(k)]
     else:
-        raise ModelError("model.kernel", f"must be a table or a list of tables, got {k!r}")
+        raise ModelError("model.kernel", "must be a table or a list of tables")
     try:
-        model = create_continuous(
+        return create_continuous(
             m["n"],
             m["support"],
             kernel,
             m["start_value"],
-            mechanism=name,
-            alpha=mech.get("alpha"),
-            matrix=mech.get("matrix"),
             K0=m.get("K0"),
             epsilon=m.get("epsilon"),
             name=m.get("name", ""),
+            solver_options=solver,
+            **mech,
         )
     except ModelError as exc:
-        if exc.field.startswith(("mechanism", "model")):
-            raise
-        head, sep, rest = exc.field.partition(".")
-        base = head.split("[")[0]
-        key = _FIELD_TO_KEY.get(base, base) + head[len(base) :]
-        raise ModelError(f"model.{key}{sep}{rest}", exc.problem) from None
-    model._cache["solver_options"] = dict(solver)
-    return model
+        raise in_file(exc, _MODEL_KEYS, rename=_RENAME) from None
 
 
 def to_toml_continuous(model: ContinuousChainModel) -> dict[str, Any]:
@@ -718,15 +708,29 @@ def to_toml_continuous(model: ContinuousChainModel) -> dict[str, Any]:
         m["K0"] = model.K0
     if model.name:
         m["name"] = model.name
-    mech = dict(model.mechanism)
-    if mech["name"] == "matrix":
-        mech["matrix"] = model.reallocation
-    out: dict[str, Any] = {"model": m, "mechanism": mech}
-    opts = model._cache.get("solver_options")
+    out: dict[str, Any] = {
+        "model": m,
+        "mechanism": mechanism_table(model.mechanism, model.reallocation),
+    }
+    # the implied method is left out: the reader adds it back
+    opts = dict(model.solver_options)
+    if opts.get("method") in CONTINUOUS_METHODS:
+        del opts["method"]
     if opts:
-        out["solver"] = dict(opts)
+        out["solver"] = opts
     return out
 
 
-# A continuous chain is written as kind "chain"; reading dispatches on `support`.
-io.register_kind("chain", ContinuousChainModel, _chain.from_toml, to_toml_continuous)
+def read_chain_file(data: dict[str, Any]):
+    """Read a ``kind = "chain"`` model file: continuous (``support``) or discrete values.
+
+    The reader :func:`datamech.load` uses for kind ``chain``.
+    """
+    m = data.get("model")
+    if isinstance(m, Mapping) and "support" in m:
+        return from_toml_continuous(data)
+    return from_toml(data)
+
+
+# Both chain models are written as kind "chain"; reading dispatches on `support`.
+io.register_kind("chain", ContinuousChainModel, read_chain_file, to_toml_continuous)

@@ -166,7 +166,7 @@ def test_model_defaults_and_binding():
         ({"n": 2.5}, "n"),
         ({"support": (1.0, 0.0)}, "support"),
         ({"support": (0.0, 0.0)}, "support"),
-        ({"support": (0.0, math.inf)}, "support"),
+        ({"support": (0.0, math.inf)}, "support[1]"),
         ({"support": (0.0,)}, "support"),
         ({"kernel": TruncatedNormalWalk(1.0, support=(0, 2))}, "kernel.support"),
         ({"kernel": [TiltedKernel(1.0)]}, "kernel"),
@@ -234,7 +234,7 @@ def test_example_file_reads():
     assert m.n == 5 and m.support == (0.0, 1.0) and m.start == 0.5
     assert m.kernel == TruncatedNormalWalk(1.0, support=(0.0, 1.0))
     assert m.K0 == 1.0 and m.epsilon == 0.05 and m.mechanism == {"name": "AVE"}
-    assert m.solver_options == {"tie_break": "first"}
+    assert m.solver_options == {"method": "fptas", "tie_break": "first"}  # fptas implied
 
 
 def test_round_trip_through_toml_text():

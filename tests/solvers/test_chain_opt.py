@@ -142,11 +142,11 @@ def test_first_best_matches_path_enumeration():
 @pytest.mark.parametrize(
     "kw, field",
     [
-        ({"method": "anneal"}, "method"),
-        ({"objective": "profit"}, "objective"),
-        ({"objective": "player_utility:9"}, "objective"),
-        ({"method": "enumerate", "m": 0}, "m"),
-        ({"method": "enumerate", "m": 4, "max_matrices": 1000}, "m"),
+        ({"method": "anneal"}, "solver.method"),
+        ({"objective": "profit"}, "solver.objective"),
+        ({"objective": "player_utility:9"}, "solver.objective"),
+        ({"method": "enumerate", "m": 0}, "solver.m"),
+        ({"method": "enumerate", "m": 4, "max_matrices": 1000}, "solver.m"),
         ({"tie_break": "coin"}, "solver.tie_break"),
     ],
 )
@@ -187,7 +187,7 @@ def test_fixed_entries_are_respected():
 def test_infeasible_fixed_entries(fixed, fragment):
     with pytest.raises(ModelError, match=fragment) as err:
         optimize_reallocation(paper_model(2, 3), method="enumerate", m=4, fixed=fixed)
-    assert err.value.field == "fixed"
+    assert err.value.field == "solver.fixed"
 
 
 def test_time_limit_is_reported_not_certified():

@@ -226,7 +226,7 @@ def small():
     [
         ({"samples": 0}, "samples"),
         ({"samples": -5}, "samples"),
-        ({"samples": 10.0}, "samples"),
+        ({"samples": 10.5}, "samples"),
         ({"samples": True}, "samples"),
         ({"samples": "100"}, "samples"),
         ({"chunk_size": 0}, "chunk_size"),
@@ -251,7 +251,7 @@ def test_bad_profiles(small):
         ({"thresholds": np.zeros((n + 1, L))}, "profile"),
         ({"thresholds": 0, "prices": 0, "extra": 1}, "profile"),
         ("not a profile", "profile"),
-        ((np.zeros((n + 1, L)), np.full((n, L), np.nan)), "prices"),
+        ((np.zeros((n + 1, L)), np.full((n, L), np.nan)), "prices[0][0]"),  # the entry
         (([[0.0] * L] * n + [[0.0]], np.zeros((n, L))), "thresholds"),
         ({"thresholds": np.zeros((n + 1, L)), "prices": np.zeros((n, L)), "tol": -1}, "solver.tol"),
     ]

@@ -10,17 +10,29 @@ noise decides near-ties.  Exact mode always compares exactly.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
-from ...errors import ModelError
 from ...models.chain import ChainModel
+from ...models.chain_options import DEFAULT_TOL, OPTIONS, TIE_RULES, WELFARE_RULES
 
-TIE_RULES = ("first", "low", "high", "welfare_max", "welfare_min")
-WELFARE_RULES = ("welfare_max", "welfare_min")
-DEFAULT_TOL = 1e-9
+__all__ = [
+    "DEFAULT_TOL",
+    "TIE_RULES",
+    "WELFARE_RULES",
+    "Arithmetic",
+    "acceptance",
+    "arithmetic",
+    "candidate_mask",
+    "check_tie_rule",
+    "choose_prices",
+    "model_arrays",
+    "to_float",
+]
 
 
 @dataclass(frozen=True)
@@ -49,22 +61,35 @@ class Arithmetic:
 
 
 def arithmetic(exact: bool, tol: float | None) -> Arithmetic:
-    """Validate solver options and return the arithmetic they select."""
-    if exact:
+    """Validate ``exact`` and ``tol`` (as declared in ``OPTIONS``); the arithmetic they select.
+
+    >>> arithmetic(False, None), arithmetic(True, 0.1)
+    (Arithmetic(exact=False, tol=1e-09), Arithmetic(exact=True, tol=0.0))
+    """
+    given = {"exact": exact} if tol is None else {"exact": exact, "tol": tol}
+    if exact is True:  # exact comparisons ignore the float tolerance
+        given.pop("tol", None)
+    opts = OPTIONS.validate(given)
+    if opts["exact"]:
         return Arithmetic(True, 0.0)
-    if tol is None:
-        tol = DEFAULT_TOL
-    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0:
-        raise ModelError("solver.tol", f"must be a number >= 0, got {tol!r}")
-    return Arithmetic(False, float(tol))
+    return Arithmetic(False, float(opts.get("tol", DEFAULT_TOL)))
 
 
-def check_tie_rule(rule: str) -> str:
-    if rule not in TIE_RULES:
-        raise ModelError(
-            "solver.tie_break", f"unknown tie rule {rule!r} (known: {', '.join(TIE_RULES)})"
-        )
-    return rule
+def check_tie_rule(rule: Any) -> str:
+    """A seller tie rule declared in ``OPTIONS`` (``ModelError("solver.tie_break")``)."""
+    return OPTIONS.validate({"tie_break": rule})["tie_break"]
+
+
+def to_float(x: Any) -> float:
+    """``float(x)``, with Fractions beyond the float range as +-inf (for display only).
+
+    >>> to_float(Fraction(1, 4)), to_float(Fraction(10**400))
+    (0.25, inf)
+    """
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
 
 
 def model_arrays(model: ChainModel, ar: Arithmetic):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...progress import progress
 from .core import WELFARE_RULES, Arithmetic, acceptance, candidate_mask, choose_prices
 
 
@@ -67,10 +68,11 @@ def _gain_table(W, Q, thr, z, t_self, ar: Arithmetic, omega=None, leak=None):
     return c, V, S, C, valid.any(axis=1)
 
 
-def solve_fast_batch(model, rule: str, ar: Arithmetic, W, Qs, Tb):
+def solve_fast_batch(model, rule: str, ar: Arithmetic, W, Qs, Tb, progress_bar: bool = False):
     """Equilibria for a batch of reallocation matrices Tb (B, n, n+1).
 
     Returns (u, p, r, ties): lists over players of (B, L) arrays, ties per batch (B,).
+    ``progress_bar``: show one (on stderr) over the backward stages.
     """
     n, L, B = model.n, W.shape[0], Tb.shape[0]
     u = [None] * (n + 1)
@@ -81,7 +83,10 @@ def solve_fast_batch(model, rule: str, ar: Arithmetic, W, Qs, Tb):
     welfare_rule = rule in WELFARE_RULES
     omega = ar.zeros((B, L)) if welfare_rule else None  # welfare-to-go of player i+1
     ties = np.zeros(B, dtype=np.int64)
-    for i in range(n - 1, -1, -1):
+    stages = range(n - 1, -1, -1)
+    if progress_bar:
+        stages = progress(stages, total=n, desc="equilibrium", unit="player")
+    for i in stages:
         Q = Qs[i]  # trade i+1: law of v_{i+1} given v_i
         leak = 1 - Tb[:, i, :].sum(axis=1)
         c, V, S, C, any_valid = _gain_table(
@@ -113,9 +118,9 @@ def solve_fast_batch(model, rule: str, ar: Arithmetic, W, Qs, Tb):
     return u, p, r, ties
 
 
-def solve_fast(model, rule: str, ar: Arithmetic, W, Qs, T):
+def solve_fast(model, rule: str, ar: Arithmetic, W, Qs, T, progress_bar: bool = False):
     """One equilibrium (a batch of one). Returns (u, p, r, ties) as lists of (L,) arrays."""
-    u, p, r, ties = solve_fast_batch(model, rule, ar, W, Qs, T[None])
+    u, p, r, ties = solve_fast_batch(model, rule, ar, W, Qs, T[None], progress_bar)
     return [x[0] for x in u], [x[0] for x in p], [x[0] for x in r], int(ties[0])
 
 

@@ -25,7 +25,7 @@ Examples
 >>> m = create_continuous(2, (0.0, 1.0), TiltedKernel(1.0), start=0.5, mechanism="AVE")
 >>> res = solve_fptas(m, epsilon=0.2)
 >>> res.epsilon0, res.L, res.status
-(0.016666666666666666, 61, 'approximate')
+(0.016666666666666666, 61, <Status.OPTIMAL: 'optimal'>)
 >>> res.achieved_epsilon <= 0.2
 True
 >>> float(res.threshold(2, 0.51)) == float(res.grid[30])  # s~_n(v) = w_k(v)
@@ -45,10 +45,12 @@ import numpy as np
 from ...errors import ModelError
 from ...models.chain import ChainModel, create
 from ...models.chain_continuous import ConditionalLaw, ContinuousChainModel, check_epsilon
-from ...numeric import jsonable, to_fraction
-from ...results import ResultMixin
+from ...numeric import fmt, jsonable, read_int, to_fraction
+from ...results import Result
+from ...status import Status
 from .core import arithmetic, check_tie_rule, model_arrays
 from .equilibrium import ChainEquilibrium, solve_equilibrium
+from .estimate import check_grid
 from .fast import profile_gains
 
 __all__ = [
@@ -176,16 +178,21 @@ def discretize(
 
 
 # ---------------------------------------------------------------------- the result
-@dataclass(frozen=True)
-class FPTASResult(ResultMixin):
+@dataclass(frozen=True, repr=False)
+class FPTASResult(Result):
     """Algorithm 4's output: the grid equilibrium, its lift (Eq. 26) and the check.
 
     Attributes
     ----------
-    status : str
-        ``"approximate"``; ``"epsilon_exceeded"`` when the a-posteriori estimate is above
-        ``epsilon`` (possible only through the estimate's own discretization error or a
-        K0 below the kernels' true log-Lipschitz constant).
+    status : Status
+        ``optimal``: Theorem 3.8 proves the lifted profile an epsilon-approximate
+        sequential equilibrium (Def 3.6) when the kernels are K0-log-Lipschitz, i.e.
+        solved to the method's tolerance epsilon (the grid equilibrium itself is exact),
+        and the a-posteriori check, when run, agrees.  ``not_converged`` (with
+        ``advice``) when the check's estimate exceeds ``epsilon``: possible only through
+        the estimate's own discretization error or a K0 below the kernels' true
+        log-Lipschitz constant.  The contract's headline is ``social_welfare`` of the
+        grid model (``method`` ``"fptas"``; ``backend``, ``solver`` ``"none"``).
     epsilon, epsilon0, L, K0 : the target, the grid step, the grid size, the constant used.
     grid : array (L,)
         w_0..w_{L-1}.
@@ -205,6 +212,8 @@ class FPTASResult(ResultMixin):
         Points of the finer grid used by the check.
     seconds, check_seconds : wall time of Algorithm 4 (discretize, solve, lift) and of
         the check.
+    advice : str
+        What to change when ``status`` is ``not_converged``.
     """
 
     status: str
@@ -230,7 +239,13 @@ class FPTASResult(ResultMixin):
     tol: float
     seconds: float
     check_seconds: float
-    solver: str = "fptas"
+    method: str = "fptas"
+    backend: str = "none"
+    solver: str = "none"
+    advice: str = ""
+
+    _objective_field = "social_welfare"
+    _summary_fields = ("L", "achieved_epsilon")
 
     # ------------------------------------------------------------ the lift (Eq. 26)
     def grid_index(self, v) -> np.ndarray | int:
@@ -240,20 +255,20 @@ class FPTASResult(ResultMixin):
         bad = ~((arr >= L0) & (arr <= H0))
         if np.any(bad):
             x = arr[bad].flat[0] if arr.ndim else float(arr)
-            raise ModelError("v", f"value {x!r} is outside the support [{L0!r}, {H0!r}]")
+            raise ModelError("v", f"value {fmt(x)} is outside the support [{fmt(L0)}, {fmt(H0)}]")
         k = _cell_index(self.grid, arr)
         return int(k) if np.ndim(k) == 0 else k
 
     def threshold(self, i: int, v):
         """s~_i(v) = u*(i, k(v)) (Eq. 26), vectorized over v; players i = 0..n."""
         if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i <= self.n:
-            raise ModelError("i", f"player must be an integer in 0..{self.n}, got {i!r}")
+            raise ModelError("i", f"player must be an integer in 0..{self.n}, got {fmt(i)}")
         return np.asarray(self.equilibrium.thresholds[i], dtype=float)[self.grid_index(v)]
 
     def price(self, i: int, v):
         """p~_i(v) = p*(i, k(v)) (Eq. 26), vectorized over v; sellers i = 0..n-1."""
         if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < self.n:
-            raise ModelError("i", f"seller must be an integer in 0..{self.n - 1}, got {i!r}")
+            raise ModelError("i", f"seller must be an integer in 0..{self.n - 1}, got {fmt(i)}")
         return np.asarray(self.equilibrium.prices[i], dtype=float)[self.grid_index(v)]
 
     # ------------------------------------------------------------ conversions
@@ -262,48 +277,51 @@ class FPTASResult(ResultMixin):
         eps = "not checked" if self.achieved_epsilon is None else f"{self.achieved_epsilon:.3g}"
         return "\n".join(
             [
-                f"continuous chain by Algorithm 4 (FPTAS): n = {self.n}, support {self.support},"
-                f" mechanism {self.mechanism.get('name')}",
-                f"epsilon {self.epsilon:g}, K0 {self.K0:g}, grid step {self.epsilon0:.4g}, L = {self.L},"
-                f" tie rule {self.tie_break!r}, {self.seconds:.2f} s, status {self.status}",
+                f"continuous chain by Algorithm 4 (FPTAS): n = {self.n}, support "
+                f"[{fmt(self.support[0])}, {fmt(self.support[1])}], mechanism "
+                f"{self.mechanism.get('name')}",
+                f"epsilon {self.epsilon:g}, K0 {self.K0:g}, grid step {self.epsilon0:.4g}, "
+                f"L = {self.L}, tie rule {self.tie_break!r}, {self.seconds:.2f} s, "
+                f"status {self.status}",
                 f"achieved epsilon (a-posteriori estimate, Def 3.6): {eps}",
                 f"social welfare      {self.social_welfare:.6g}  (grid model)",
                 f"transaction volume  {self.transaction_volume:.6g}  (grid model)",
             ]
         )
 
+    _SUMMARY = (
+        "epsilon",
+        "epsilon0",
+        "L",
+        "K0",
+        "social_welfare",
+        "transaction_volume",
+        "achieved_epsilon",
+        "price_violation",
+        "threshold_violation",
+        "worst",
+        "check_grid_size",
+        "refine",
+        "n",
+        "support",
+        "start_index",
+        "mechanism",
+        "tie_break",
+        "tol",
+        "check_seconds",
+        "advice",
+    )
+
     def to_dict(self, arrays: bool = False) -> dict[str, Any]:
-        """JSON-ready summary; ``arrays=True`` adds the grid and the full grid equilibrium.
+        """JSON-ready summary (the contract's keys first); ``arrays=True`` adds the grid
+        and the full grid equilibrium.
 
         Without arrays the grid is described by its ends, step and size and the grid
         equilibrium by its headline numbers (keeps ``--json`` output small at L ~ 10^4).
         """
         eq = self.equilibrium
-        out: dict[str, Any] = {}
-        for name in (
-            "status",
-            "epsilon",
-            "epsilon0",
-            "L",
-            "K0",
-            "social_welfare",
-            "transaction_volume",
-            "achieved_epsilon",
-            "price_violation",
-            "threshold_violation",
-            "worst",
-            "check_grid_size",
-            "refine",
-            "n",
-            "support",
-            "start_index",
-            "mechanism",
-            "tie_break",
-            "tol",
-            "seconds",
-            "check_seconds",
-            "solver",
-        ):
+        out = self.contract()
+        for name in self._SUMMARY:
             out[name] = jsonable(getattr(self, name))
         if arrays:
             out["grid"] = jsonable(self.grid)
@@ -315,21 +333,22 @@ class FPTASResult(ResultMixin):
                 "step": self.epsilon0,
                 "size": self.L,
             }
-            out["equilibrium"] = jsonable(
-                {
-                    "status": eq.status,
-                    "social_welfare": eq.social_welfare,
-                    "transaction_volume": eq.transaction_volume,
-                    "trade_success": eq.trade_success,
-                    "player_utility": eq.player_utility,
-                    "ties": eq.ties,
-                    "tie_break": eq.tie_break,
-                    "tol": eq.tol,
-                    "solver": eq.solver,
-                    "seconds": eq.seconds,
-                    "L": eq.L,
-                }
-            )
+            out["equilibrium"] = {
+                key: jsonable(getattr(eq, key))
+                for key in (
+                    "social_welfare",
+                    "transaction_volume",
+                    "trade_success",
+                    "player_utility",
+                    "ties",
+                    "tie_break",
+                    "tol",
+                    "method",
+                    "seconds",
+                    "L",
+                )
+            }
+            out["equilibrium"]["status"] = str(eq.status)
         return out
 
     def to_frame(self):
@@ -344,6 +363,28 @@ class FPTASResult(ResultMixin):
         for i in range(self.n):
             cols[f"price_{i}"] = pr[i]
         return pd.DataFrame(cols)
+
+    def plot(self, ax=None):
+        """Figure-2-style bars of the grid model's outcome and the lifted prices p~_i(v)."""
+        from .plots import plot_outcome
+
+        eq = self.equilibrium
+        title = (
+            f"Algorithm 4, n = {self.n}, L = {self.L}: social welfare "
+            f"{self.social_welfare:.4g}, transaction volume {self.transaction_volume:.4g}"
+        )
+        series = {self.mechanism.get("name", "t"): (eq.trade_success, eq.player_utility)}
+        fig = plot_outcome(series, title=title, ax=ax, extra=0 if ax is not None else 1)
+        if ax is None:
+            axp = fig.axes[2]
+            pr = np.asarray(eq.prices, dtype=float)
+            for i in range(self.n):
+                axp.step(self.grid, pr[i], where="post", label=f"seller {i}", linewidth=1)
+            axp.set_xlabel("value v")
+            axp.set_ylabel("lifted price p~_i(v) (Eq. 26)")
+            axp.set_xlim(*self.support)
+            axp.legend(fontsize=7)
+        return fig
 
 
 # ---------------------------------------------------------------------- the solver
@@ -411,19 +452,36 @@ def solve_fptas(
         raise ModelError("model", f"expected a ContinuousChainModel, got {type(model).__name__}")
     if epsilon is None:
         if model.epsilon is None:
-            raise ModelError("epsilon", "is required (give epsilon or set it in the model)")
-        epsilon = model.epsilon
-    eps = check_epsilon(epsilon)
+            raise ModelError(
+                "model.epsilon", "is required (set it in the model or give the option epsilon)"
+            )
+        eps, eps_field = model.epsilon, "model.epsilon"
+    else:
+        eps, eps_field = check_epsilon(epsilon, "solver.epsilon"), "solver.epsilon"
     check_tie_rule(tie_break)
     ar = arithmetic(False, tol)
     if not isinstance(check, bool):
-        raise ModelError("check", f"must be true or false, got {check!r}")
-    if isinstance(refine, bool) or not isinstance(refine, (int, np.integer)) or refine < 1:
-        raise ModelError("refine", f"must be an integer >= 1, got {refine!r}")
-    refine = int(refine)
+        raise ModelError("solver.check", f"must be true or false, got {check!r}")
+    refine = read_int(refine, "solver.refine", low=1)
 
     L0, H0 = model.support
     step = grid_step(eps, model.n, model.K0, L0, H0)
+    size = grid_size(step, L0, H0)
+    check_grid(
+        eps_field,
+        size,
+        f"Algorithm 4's {size:,}-point grid (epsilon {fmt(eps)}, K0 {fmt(model.K0)}, "
+        f"n = {model.n})",
+        hint="a larger epsilon, a smaller K0 (wider kernel) or a shorter chain",
+    )
+    if check:
+        fine = grid_size(step / refine, L0, H0)
+        check_grid(
+            "solver.refine" if refine > 1 else eps_field,
+            fine,
+            f"the a-posteriori check's {fine:,}-point grid (step eps0 / {refine})",
+            hint="check = false skips the check",
+        )
     coarse, grid = discretize(model, step)
     eq = solve_equilibrium(coarse, method="fast", tie_break=tie_break, tol=ar.tol)
     start_index = coarse.start
@@ -432,13 +490,18 @@ def solve_fptas(
 
     achieved = price_v = thr_v = worst = fine_L = None
     check_seconds = 0.0
-    status = "approximate"
+    status, advice = Status.OPTIMAL, ""
     if check:
         t0 = time.perf_counter()
         price_v, thr_v, worst, fine_L = _posterior_check(model, eq, grid, step / refine, ar)
         achieved = max(price_v, thr_v)
         if achieved > eps:
-            status = "epsilon_exceeded"
+            status = Status.NOT_CONVERGED
+            advice = (
+                f"the a-posteriori estimate {achieved:.3g} exceeds epsilon {fmt(eps)}: check "
+                "that K0 bounds the kernels' log-Lipschitz constant (Def 3.7), or raise "
+                "refine for a finer estimate"
+            )
         check_seconds = time.perf_counter() - t0
 
     return FPTASResult(
@@ -465,6 +528,7 @@ def solve_fptas(
         tol=ar.tol,
         seconds=seconds,
         check_seconds=check_seconds,
+        advice=advice,
     )
 
 

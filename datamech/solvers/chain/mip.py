@@ -45,8 +45,8 @@ objective and the thresholds must agree with the MIP's to 1e-6, else ``SolverErr
 
 >>> from datamech.models.chain import paper_model
 >>> res = optimize_mip(paper_model(2, 2), m=2)
->>> res.certified, res.matrix[1].tolist(), round(res.social_welfare, 4)
-(True, [Fraction(1, 1), Fraction(0, 1), Fraction(0, 1)], 0.31)
+>>> res.certified, res.matrix[1].tolist(), res.social_welfare, res.backend, res.solver
+(True, [Fraction(1, 1), Fraction(0, 1), Fraction(0, 1)], Fraction(31, 100), 'pyomo', 'HiGHS')
 """
 
 from __future__ import annotations
@@ -60,10 +60,10 @@ import numpy as np
 
 from ...errors import ModelError, SolverError
 from ...models.chain import ChainModel, check_reallocation
-from ...numeric import exact_array
+from ...numeric import fmt, read_array, read_int, read_number
+from ...status import Status
 from .core import check_tie_rule
-from .equilibrium import solve_equilibrium
-from .opt import ChainOptResult, _grid_rows, check_fixed, first_best_bound
+from .reallocation import ChainOptResult, check_fixed, grid_counts, opt_result
 
 MIP_TIE_RULES = ("first", "low", "high")
 MIP_OBJECTIVES = ("social_welfare", "transaction_volume")
@@ -74,11 +74,14 @@ CHECK_TOL = 1e-6  # MIP value vs exact re-evaluation
 
 
 # ---------------------------------------------------------------- result
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ChainMipResult(ChainOptResult):
     """:class:`ChainOptResult` of the MIP, with the solver's evidence.
 
-    ``mip_status`` is HiGHS's termination, ``mip_objective`` / ``mip_bound`` its incumbent
+    ``backend`` is ``"pyomo"`` and ``solver`` ``"HiGHS"``; ``objective_exact`` is the
+    exact objective of the returned matrix.  ``status`` is ``optimal`` when HiGHS ends
+    within ``mip_gap`` (``certified`` only at ``mip_gap = 0``) and ``time_limit`` when
+    it stops at the time limit with an incumbent.  ``mip_status`` is HiGHS's termination, ``mip_objective`` / ``mip_bound`` its incumbent
     and dual bound, ``mip_gap`` = (bound - objective) / max(1, |objective|), ``nodes`` the
     branch-and-bound nodes; ``binaries``, ``constraints``, ``variables`` the model size
     (``budget`` is the binaries too); ``delta`` the strict-inequality margin 1/E_0 and
@@ -200,7 +203,10 @@ class _Builder:
         d = lhs - rhs
         if self.is_const(d):
             if self.value(d) > 1e-12:
-                raise SolverError("encoding", f"a constant constraint fails by {self.value(d)}")
+                raise SolverError(
+                    Status.SOLVER_ERROR,
+                    f"MIP encoding: a constant constraint fails by {self.value(d)}",
+                )
             return
         self.pm.c.add(d <= 0)
 
@@ -434,21 +440,20 @@ def _build(model: ChainModel, m: int, fixed: dict, rule: str, objective: str, de
 # ---------------------------------------------------------------- the solve
 def _check_start(start, n: int, m: int, fixed: dict) -> np.ndarray:
     """A start matrix as exact Fractions, checked: shape, Def 2.5-2.6, rows sum to 1, grid."""
-    try:
-        T = exact_array(start)
-    except (TypeError, ValueError, ZeroDivisionError):
-        raise ModelError("start", "must be an n x (n+1) matrix of numbers") from None
+    T = read_array(start, "solver.start", exact=True, ndim=2)
     if T.shape != (n, n + 1):
-        raise ModelError("start", f"must have shape ({n}, {n + 1}), got {T.shape}")
-    check_reallocation(T, "start")
+        raise ModelError("solver.start", f"must have shape ({n}, {n + 1}), got {T.shape}")
+    check_reallocation(T, "solver.start")
     for i in range(1, n + 1):
         if sum(T[i - 1], Fraction(0)) != 1:
-            raise ModelError("start", f"row of trade {i} must sum to 1 (budget balance)")
+            raise ModelError("solver.start", f"row of trade {i} must sum to 1 (budget balance)")
         for j in range(i):
             if (T[i - 1, j] * m).denominator != 1:
-                raise ModelError("start", f"t[{i},{j}] = {T[i - 1, j]} is not on the grid 1/{m}")
+                raise ModelError(
+                    "solver.start", f"t[{i},{j}] = {T[i - 1, j]} is not on the grid 1/{m}"
+                )
             if (i, j) in fixed and fixed[(i, j)] != T[i - 1, j]:
-                raise ModelError("start", f"t[{i},{j}] disagrees with the fixed entry")
+                raise ModelError("solver.start", f"t[{i},{j}] disagrees with the fixed entry")
     return T
 
 
@@ -497,21 +502,22 @@ def optimize_mip(
     Returns
     -------
     ChainMipResult
-        ``status`` "optimal" (certified), "optimal_within_gap" or "time_limit".
+        ``status`` "optimal" (``certified`` when ``mip_gap`` is 0) or "time_limit";
+        ``objective_exact`` the exact objective of the returned matrix.
 
     Examples
     --------
     >>> from datamech.models.chain import paper_model
     >>> res = optimize_mip(paper_model(2, 2), m=2, objective="transaction_volume")
-    >>> res.status, round(res.objective_value, 4)
-    ('optimal', 0.8)
+    >>> res.status, res.objective_exact, res.objective_name
+    (<Status.OPTIMAL: 'optimal'>, Fraction(4, 5), 'transaction_volume')
     """
     t0 = time.perf_counter()
     if not isinstance(model, ChainModel):
         raise ModelError("model", f"expected a ChainModel, got {type(model).__name__}")
     if objective not in MIP_OBJECTIVES:
         raise ModelError(
-            "objective",
+            "solver.objective",
             f"the MIP optimizes {' or '.join(MIP_OBJECTIVES)}, not {objective!r}",
         )
     check_tie_rule(tie_break)
@@ -520,27 +526,20 @@ def optimize_mip(
             "solver.tie_break",
             f"the MIP encodes the tie rules {', '.join(MIP_TIE_RULES)}, not {tie_break!r}",
         )
-    if isinstance(m, bool) or not isinstance(m, int) or m < 1:
-        raise ModelError("m", f"the grid step is 1/m with an integer m >= 1, got {m!r}")
-    if time_limit is not None and not (
-        isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool) and time_limit > 0
-    ):
-        raise ModelError("time_limit", f"must be a positive number of seconds, got {time_limit!r}")
-    if isinstance(mip_gap, bool) or not isinstance(mip_gap, (int, float)) or not mip_gap >= 0:
-        raise ModelError("mip_gap", f"must be a number >= 0, got {mip_gap!r}")
-    if isinstance(max_binaries, bool) or not isinstance(max_binaries, int) or max_binaries < 1:
-        raise ModelError("max_binaries", f"must be a positive integer, got {max_binaries!r}")
-    if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)) or not min_delta > 0:
-        raise ModelError("min_delta", f"must be a number > 0, got {min_delta!r}")
+    m = read_int(m, "solver.m", low=1)
+    if time_limit is not None:
+        time_limit = float(read_number(time_limit, "solver.time_limit", low=0, low_open=True))
+    mip_gap = float(read_number(mip_gap, "solver.mip_gap", low=0))
+    max_binaries = read_int(max_binaries, "solver.max_binaries", low=1)
+    min_delta = float(read_number(min_delta, "solver.min_delta", low=0, low_open=True))
     fixed = check_fixed(fixed, model.n)
-    rows = _grid_rows(model.n, m, fixed)  # checks fixed entries lie on the grid
-    size = math.prod(len(r) for r in rows)
+    size = math.prod(grid_counts(model.n, m, fixed))  # checks fixed entries lie on the grid
     if size == 0:
-        raise ModelError("fixed", "no grid matrix agrees with the fixed entries")
+        raise ModelError("solver.fixed", "no grid matrix agrees with the fixed entries")
     est = estimate_binaries(model, m, fixed)
     if est > max_binaries:
         raise ModelError(
-            "max_binaries",
+            "solver.max_binaries",
             f"the MIP for n = {model.n}, L = {model.L}, m = {m} needs about {est:,} binaries, "
             f"more than max_binaries = {max_binaries:,}; use a smaller chain or grid, "
             "method='enumerate' or 'evolution'",
@@ -549,7 +548,7 @@ def optimize_mip(
     deltas = margins(model, m)
     if deltas[0] < min_delta:
         raise ModelError(
-            "min_delta",
+            "solver.min_delta",
             f"an exact encoding needs the margin 1/E_0 = {float(deltas[0]):.3g} "
             f"(E_0 = d_W (m d_Q)^n = {deltas[0].denominator:,}), below min_delta = {min_delta:g}:"
             " the grid or transition probabilities have large denominators (floats are read"
@@ -564,7 +563,7 @@ def optimize_mip(
 
     solver = Highs()
     if not solver.available():
-        raise SolverError("unavailable", "HiGHS (highspy) is not available to pyomo")
+        raise SolverError(Status.SOLVER_ERROR, "HiGHS (highspy) is not available to pyomo")
     solver.config.load_solution = False
     solver.config.mip_gap = float(mip_gap)
     if time_limit is not None:
@@ -584,7 +583,9 @@ def optimize_mip(
                 e.fix(1 if a + 1 == count else 0)
         first = solver.solve(pm)
         if first.termination_condition == TC.infeasible:
-            raise SolverError("infeasible", "no MIP point for the start matrix (an encoding fault)")
+            raise SolverError(
+                Status.INFEASIBLE, "no MIP point for the start matrix (an encoding fault)"
+            )
         if first.termination_condition == TC.optimal:
             first.solution_loader.load_vars()
             solver.config.warmstart = True
@@ -598,16 +599,18 @@ def optimize_mip(
     incumbent = res.best_feasible_objective
     has_incumbent = incumbent is not None and math.isfinite(incumbent)
     if tc == TC.optimal and has_incumbent:
-        certified = mip_gap == 0
-        status = "optimal" if certified else "optimal_within_gap"
+        # optimal to the requested gap; proven exactly optimal only at gap 0
+        certified, status = mip_gap == 0, Status.OPTIMAL
     elif tc == TC.maxTimeLimit:
         if not has_incumbent:
-            raise SolverError("time_limit", f"no feasible matrix within {time_limit} s")
-        certified, status = False, "time_limit"
+            raise SolverError(Status.TIME_LIMIT, f"no feasible matrix within {time_limit} s")
+        certified, status = False, Status.TIME_LIMIT
     elif tc == TC.infeasible:
-        raise SolverError("infeasible", "HiGHS reports the MIP infeasible (an encoding fault)")
+        raise SolverError(Status.INFEASIBLE, "HiGHS reports the MIP infeasible (an encoding fault)")
     else:
-        raise SolverError(tc.name, "HiGHS ended without a proven solution")
+        raise SolverError(
+            Status.SOLVER_ERROR, f"HiGHS ended with {tc.name}, without a proven solution"
+        )
     res.solution_loader.load_vars()
     nodes = 0
     highs = getattr(solver, "_solver_model", None)
@@ -629,60 +632,37 @@ def optimize_mip(
                 T[j - 1, i] = Fraction(a, m)
     for j in range(n):
         if sum(T[j], Fraction(0)) != 1:
-            raise SolverError("numerics", f"row {j + 1} of the MIP's matrix does not sum to 1")
+            raise SolverError(
+                Status.SOLVER_ERROR, f"row {j + 1} of the MIP's matrix does not sum to 1"
+            )
 
-    eq = solve_equilibrium(
-        model.with_mechanism("matrix", matrix=T), tie_break=tie_break, exact=True
-    )
-    value = eq.social_welfare if objective == "social_welfare" else eq.transaction_volume
-    if abs(float(value) - incumbent) > CHECK_TOL * max(1.0, abs(float(value))):
+    bound = res.best_objective_bound
+    bound = float(bound) if bound is not None else math.nan
+    binaries = sum(1 for v in pm.b.values() if not v.fixed)
+    result = opt_result(
+        model, "mip", objective, T, t0, tie_break=tie_break, tol=None, exact=True,
+        cls=ChainMipResult, certified=certified, status=status, grid_step=f"1/{m}",
+        evaluations=nodes, budget=binaries, seed=None, restarts=None, backend="pyomo",
+        solver="HiGHS", mip_status=tc.name, mip_objective=float(incumbent), mip_bound=bound,
+        mip_gap=(bound - float(incumbent)) / max(1.0, abs(float(incumbent))), nodes=nodes,
+        binaries=binaries, constraints=len(pm.c), variables=binaries + len(pm.x),
+        delta=float(deltas[0]), build_seconds=build_seconds,
+    )  # fmt: skip
+    # the MIP's numbers must be the exact equilibrium's at its matrix
+    eq, value = result.equilibrium, float(result.objective_value)
+    if abs(value - incumbent) > CHECK_TOL * max(1.0, abs(value)):
         raise SolverError(
-            "numerics",
-            f"the MIP's {objective} {incumbent!r} differs from the exact equilibrium's "
-            f"{float(value)!r} at its matrix",
+            Status.SOLVER_ERROR,
+            f"the MIP's {objective} {fmt(incumbent)} differs from the exact equilibrium's "
+            f"{fmt(value)} at its matrix",
         )
     for i in range(1, n):
         for k in range(model.L):
             got = bld.value(thr[i][k])
             if abs(got - float(eq.thresholds[i][k])) > CHECK_TOL * max(1.0, abs(got)):
                 raise SolverError(
-                    "numerics",
-                    f"the MIP's threshold u({i},{k}) = {got!r} differs from the exact "
-                    f"equilibrium's {float(eq.thresholds[i][k])!r}",
+                    Status.SOLVER_ERROR,
+                    f"the MIP's threshold u({i},{k}) = {fmt(got)} differs from the exact "
+                    f"equilibrium's {fmt(float(eq.thresholds[i][k]))}",
                 )
-    bound = res.best_objective_bound
-    bound = float(bound) if bound is not None else math.nan
-    fb = float(first_best_bound(model))
-    sw = float(eq.social_welfare)
-    binaries = sum(1 for v in pm.b.values() if not v.fixed)
-    return ChainMipResult(
-        status=status,
-        method="mip",
-        objective=objective,
-        objective_value=float(value),
-        social_welfare=sw,
-        transaction_volume=float(eq.transaction_volume),
-        matrix=T,
-        first_best=fb,
-        gap_to_first_best=fb - sw,
-        certified=certified,
-        grid_step=f"1/{m}",
-        evaluations=nodes,
-        budget=binaries,
-        seed=None,
-        restarts=None,
-        tie_break=tie_break,
-        tol=0.0,
-        seconds=time.perf_counter() - t0,
-        equilibrium=eq,
-        mip_status=tc.name,
-        mip_objective=float(incumbent),
-        mip_bound=bound,
-        mip_gap=(bound - float(incumbent)) / max(1.0, abs(float(incumbent))),
-        nodes=nodes,
-        binaries=binaries,
-        constraints=len(pm.c),
-        variables=binaries + len(pm.x),
-        delta=float(deltas[0]),
-        build_seconds=build_seconds,
-    )
+    return result

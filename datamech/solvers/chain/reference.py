@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...progress import progress
 from .core import Arithmetic, acceptance, candidate_mask, choose_prices
 
 
-def solve_reference(model, rule: str, ar: Arithmetic, W, Qs, T):
-    """Returns (u, p, r, ties) exactly as the fast solver does."""
+def solve_reference(model, rule: str, ar: Arithmetic, W, Qs, T, progress_bar: bool = False):
+    """Returns (u, p, r, ties) exactly as the fast solver does (``progress_bar``: on stderr)."""
     n, L = model.n, W.shape[0]
     u = [None] * (n + 1)
     p = [None] * n
@@ -23,7 +24,10 @@ def solve_reference(model, rule: str, ar: Arithmetic, W, Qs, T):
     M = [None] * (n + 1)  # M[j] = Q_j o acceptance of trade j, known once p_{j-1} is
     u[n] = W.copy()
     ties = 0
-    for i in range(n - 1, -1, -1):
+    stages = range(n - 1, -1, -1)
+    if progress_bar:
+        stages = progress(stages, total=n, desc="equilibrium (reference)", unit="player")
+    for i in stages:
         Q = Qs[i]
         thr = u[i + 1]
         # Algorithm 2, line 2: nonnegative candidate prices, in grid-index order

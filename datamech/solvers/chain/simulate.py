@@ -34,21 +34,23 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from ...errors import ModelError
 from ...models.chain import ChainModel
+from ...numeric import read_array, read_int
+from ...progress import progress
 from ...results import ResultMixin
+from ...status import Status
 from .core import DEFAULT_TOL, Arithmetic, acceptance, arithmetic
 from .equilibrium import ChainEquilibrium
 
 DEFAULT_CHUNK = 100_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ChainSimulation(ResultMixin):
     """Sample means of the chain's outcomes under a strategy profile, with standard errors.
 
@@ -57,10 +59,11 @@ class ChainSimulation(ResultMixin):
     ``trade_success[i-1]`` estimates P(trade i happens), i = 1..n;
     ``player_utility[i]`` estimates E[U_i] (Eq. 2), i = 0..n.  ``seed`` is the seed
     used (the generated entropy when none was given), so the run can be repeated.
-    ``tol`` and ``exact`` describe the buyers' acceptance comparison.
+    ``tol`` and ``exact`` describe the buyers' acceptance comparison.  ``status`` is
+    ``evaluated`` (a given profile played; ``method`` ``"monte-carlo"``).
     """
 
-    status: str
+    status: Status
     samples: int
     seed: int
     social_welfare: float
@@ -74,7 +77,7 @@ class ChainSimulation(ResultMixin):
     chunk_size: int
     tol: float
     exact: bool
-    solver: str
+    method: str
     seconds: float
     n: int
 
@@ -208,9 +211,9 @@ def simulate(
     """
     if not isinstance(model, ChainModel):
         raise ModelError("model", f"expected a ChainModel, got {type(model).__name__}")
-    samples = _positive_int(samples, "samples")
-    chunk_size = _positive_int(chunk_size, "chunk_size")
-    seed = _read_seed(seed)
+    samples = read_int(samples, "samples", low=1)
+    chunk_size = read_int(chunk_size, "chunk_size", low=1)
+    seed = int(np.random.SeedSequence().entropy) if seed is None else read_int(seed, "seed", low=0)
     accept, prices, ar = _read_profile(model, equilibrium_or_profile)
 
     t0 = time.perf_counter()
@@ -227,15 +230,17 @@ def simulate(
     rng = np.random.default_rng(seed)
     stats = _RunningMoments(2 * n + 3)
     done = 0
-    while done < samples:
-        m = min(chunk_size, samples - done)
-        U = rng.random((m, n + 1))
-        stats.add(_play_chunk(U, W, T, prices, accept, start_table, trade_tables, L))
-        done += m
+    with progress(total=samples, desc="simulate", unit="path", min_total=10 * chunk_size) as bar:
+        while done < samples:
+            m = min(chunk_size, samples - done)
+            U = rng.random((m, n + 1))
+            stats.add(_play_chunk(U, W, T, prices, accept, start_table, trade_tables, L))
+            done += m
+            bar.update(m)
     mean, se = stats.mean, stats.standard_error()
     seconds = time.perf_counter() - t0
     return ChainSimulation(
-        status="sampled",
+        status=Status.EVALUATED,
         samples=samples,
         seed=seed,
         social_welfare=float(mean[0]),
@@ -249,7 +254,7 @@ def simulate(
         chunk_size=chunk_size,
         tol=ar.tol,
         exact=ar.exact,
-        solver="monte-carlo",
+        method="monte-carlo",
         seconds=seconds,
         n=n,
     )
@@ -349,22 +354,6 @@ class _RunningMoments:
 
 
 # ---------------------------------------------------------------------- input checks
-def _positive_int(x: Any, name: str) -> int:
-    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
-        raise ModelError(name, f"must be an integer, got {x!r}")
-    if x < 1:
-        raise ModelError(name, f"must be at least 1, got {x}")
-    return int(x)
-
-
-def _read_seed(seed: Any) -> int:
-    if seed is None:
-        return int(np.random.SeedSequence().entropy)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ModelError("seed", f"must be an integer >= 0 or None, got {seed!r}")
-    return int(seed)
-
-
 def _read_profile(model: ChainModel, prof: Any):
     """(acceptance matrices A_1..A_n, float prices (n, L), arithmetic) of a profile.
 
@@ -422,24 +411,5 @@ def _read_profile(model: ChainModel, prof: Any):
 
 
 def _profile_array(a: Any, name: str) -> np.ndarray:
-    """A profile array: Fractions/ints kept exact (object dtype), anything else as floats."""
-    if isinstance(a, np.ndarray) and a.dtype != object:
-        arr = a
-    else:
-        try:
-            arr = np.asarray(a, dtype=object)
-        except ValueError:
-            raise ModelError(name, "rows have different lengths") from None
-        flat = list(arr.flat)
-        if any(isinstance(x, (list, tuple, np.ndarray)) for x in flat):
-            raise ModelError(name, "rows have different lengths")
-        if flat and all(
-            isinstance(x, (Fraction, int, np.integer)) and not isinstance(x, bool) for x in flat
-        ):
-            out = np.empty(arr.shape, dtype=object)
-            out.flat[:] = [Fraction(int(x)) if not isinstance(x, Fraction) else x for x in flat]
-            return out
-    try:
-        return np.asarray(arr, dtype=float)
-    except (TypeError, ValueError):
-        raise ModelError(name, "has an entry that is not a number") from None
+    """A profile array: kept exact (Fractions) when given exactly, else floats."""
+    return read_array(a, name)

@@ -24,8 +24,9 @@ Two independent evaluations of g, neither shared with the solvers:
 >>> from datamech.solvers.chain import solve_equilibrium
 >>> m = paper_model(2, n=3, mechanism="AVE")
 >>> eq = solve_equilibrium(m, exact=True)
->>> verify_equilibrium(m, eq.thresholds, eq.prices, exact=True).max_violation
-Fraction(0, 1)
+>>> check = verify_equilibrium(m, eq.thresholds, eq.prices, exact=True)
+>>> check.ok, check.max_violation
+(True, Fraction(0, 1))
 """
 
 from __future__ import annotations
@@ -38,31 +39,44 @@ import numpy as np
 
 from ...errors import ModelError
 from ...models.chain import ChainModel
-from ...results import ResultMixin
-from .core import arithmetic, model_arrays
+from ...numeric import read_array, read_number
+from ...results import Certificate
+from .core import arithmetic, model_arrays, to_float
 
 VERIFY_METHODS = ("backward", "enumerate")
 
 
-@dataclass(frozen=True)
-class EquilibriumCheck(ResultMixin):
-    """Largest violations of Eq. (9) for a strategy profile.
+@dataclass(frozen=True, repr=False)
+class EquilibriumCheck(Certificate):
+    """Largest violations of Eq. (9) for a strategy profile: the chain's :class:`Certificate`.
 
-    ``price_violation[i]`` and ``threshold_violation[i]`` are the largest over grid values
-    of player i; ``worst`` is (player, grid index, "price" or "threshold").
+    ``ok`` says every violation is at most ``tolerance`` (exactly 0 in exact mode);
+    ``max_violation`` is the largest.  Per player: ``price_violation[i]`` (sellers
+    0..n-1) and ``threshold_violation[i]`` (players 0..n), the largest over grid values;
+    ``worst`` is (player, grid index, "price" or "threshold"), also in ``detail``;
+    ``best_gain[i, k]`` = max_c g_i(w_k, c).
     """
 
-    max_violation: float | Fraction
-    price_violation: np.ndarray  # players 0..n-1
-    threshold_violation: np.ndarray  # players 0..n
-    worst: tuple
-    best_gain: np.ndarray  # (n, L): max_c g_i(w_k, c)
-    method: str
-    exact: bool
+    price_violation: np.ndarray | None = None  # players 0..n-1
+    threshold_violation: np.ndarray | None = None  # players 0..n
+    worst: tuple = ()
+    best_gain: np.ndarray | None = None  # (n, L): max_c g_i(w_k, c)
+    exact: bool = False
 
-    def ok(self, atol: float = 1e-9) -> bool:
-        """True when every violation is at most ``atol`` (exactly 0 in exact mode)."""
-        return self.max_violation == 0 if self.exact else float(self.max_violation) <= atol
+    _skip_fields = ("best_gain",)
+
+    def to_frame(self):
+        """Per player: the largest price and threshold violations of Eq. (9)."""
+        import pandas as pd
+
+        n = len(self.threshold_violation) - 1
+        return pd.DataFrame(
+            {
+                "player": range(n + 1),
+                "price_violation": [*map(to_float, self.price_violation), None],
+                "threshold_violation": [to_float(x) for x in self.threshold_violation],
+            }
+        )
 
 
 def verify_equilibrium(
@@ -74,6 +88,7 @@ def verify_equilibrium(
     tol: float | None = None,
     method: str = "backward",
     max_paths: int = 200_000,
+    tolerance: float = 1e-9,
 ) -> EquilibriumCheck:
     """Check a strategy profile against Eq. (9) by exact best responses.
 
@@ -89,12 +104,20 @@ def verify_equilibrium(
     method : {"backward", "enumerate"}
     max_paths : int
         Largest number of valuation paths ``"enumerate"`` may visit.
+    tolerance : float
+        Float mode: the violation ``ok`` allows (exact mode allows none).
+
+    Returns
+    -------
+    EquilibriumCheck
+        A :class:`datamech.results.Certificate` with the per-player violations.
     """
     if method not in VERIFY_METHODS:
         raise ModelError(
             "method", f"unknown verifier {method!r} (known: {', '.join(VERIFY_METHODS)})"
         )
     ar = arithmetic(exact, tol)
+    tolerance = 0.0 if ar.exact else float(read_number(tolerance, "tolerance", low=0))
     W, Qs, T = model_arrays(model, ar)
     n, L = model.n, model.L
     u = _profile_array(thresholds, (n + 1, L), "thresholds", ar.exact)
@@ -143,28 +166,24 @@ def verify_equilibrium(
                     worst, worst_val = (i, k, kind), val
     max_v = max(max(price_viol), max(thr_viol))
     return EquilibriumCheck(
+        ok=bool(max_v == 0 if ar.exact else float(max_v) <= tolerance),
         max_violation=max_v,
+        tolerance=tolerance,
+        method=method,
+        detail={"worst_player": worst[0], "worst_value_index": worst[1], "worst": worst[2]},
         price_violation=price_viol,
         threshold_violation=thr_viol,
         worst=worst,
         best_gain=best_all,
-        method=method,
         exact=ar.exact,
     )
 
 
 def _profile_array(a, shape, field_name: str, exact: bool) -> np.ndarray:
-    arr = np.asarray(a, dtype=object)
+    arr = read_array(a, field_name, exact=exact)
     if arr.shape != shape:
         raise ModelError(field_name, f"must have shape {shape}, got {arr.shape}")
-    if exact:
-        from ...numeric import exact_array
-
-        return exact_array(arr)
-    out = np.asarray(arr, dtype=float)
-    if not np.all(np.isfinite(out)):
-        raise ModelError(field_name, "entries must be finite")
-    return out
+    return arr
 
 
 def _backward_gain(i, W, Qs, T, u, p, accepts, zero):

@@ -115,7 +115,7 @@ def small():
 def test_small_case_headline(small):
     m, res = small
     assert res.epsilon0 == pytest.approx(1 / 60) and res.L == 61 and res.K0 == 1.0
-    assert res.status == "approximate" and res.solver == "fptas"
+    assert res.status == "optimal" and res.method == "fptas" and res.solver == "none"
     assert res.start_index == 30 and res.grid[30] == 0.5
     assert res.social_welfare == res.equilibrium.social_welfare
     assert res.achieved_epsilon <= 0.2
@@ -278,16 +278,16 @@ def test_welfare_converges_as_epsilon_shrinks():
 @pytest.mark.parametrize(
     "kwargs, field",
     [
-        ({"epsilon": 0.0}, "epsilon"),
-        ({"epsilon": -1.0}, "epsilon"),
-        ({"epsilon": math.nan}, "epsilon"),
-        ({"epsilon": "small"}, "epsilon"),
-        ({}, "epsilon"),  # neither given nor in the model
-        ({"epsilon": 0.5, "refine": 0}, "refine"),
-        ({"epsilon": 0.5, "refine": 1.5}, "refine"),
+        ({"epsilon": 0.0}, "solver.epsilon"),
+        ({"epsilon": -1.0}, "solver.epsilon"),
+        ({"epsilon": math.nan}, "solver.epsilon"),
+        ({"epsilon": "small"}, "solver.epsilon"),
+        ({}, "model.epsilon"),  # neither given nor in the model
+        ({"epsilon": 0.5, "refine": 0}, "solver.refine"),
+        ({"epsilon": 0.5, "refine": 1.5}, "solver.refine"),
         ({"epsilon": 0.5, "tie_break": "random"}, "solver.tie_break"),
         ({"epsilon": 0.5, "tol": -1.0}, "solver.tol"),
-        ({"epsilon": 0.5, "check": "yes"}, "check"),
+        ({"epsilon": 0.5, "check": "yes"}, "solver.check"),
     ],
 )
 def test_bad_solver_inputs(kwargs, field):

@@ -6,13 +6,22 @@ auction as a bid (Q_j, r_j) (spec §2.1, [LS] "player 0"; the draft's s_κ^j = (
 and an optional ``retention`` value per unsold unit counts in welfare (spec §1.4).
 Buyers i have a concave valuation θ_i of their total allocation (spec §1.4, canonical
 form θ_i(Σ_j a_ij)) and may bid only at the sellers they are linked to (the bipartite
-graph E, spec A6; complete by default).  ε > 0 is the bid fee (draft §1.1).
+graph E, spec A6; complete by default).  ε > 0 is the bid fee (draft §1.1).  A buyer's
+optional ``participation_cost`` ϱ_i is subtracted from its utility once per auction it
+bids in (spec §1.4, the [R] reading of the draft's eq. 14).
+
+``market = "route"`` makes the same file a *route market* (the "classic throughput"
+reference of spec §2.10, Lazar–Semret's networked PSP): sellers are links with a
+capacity (``supply``) and a reserve, a buyer's ``sellers`` list is its route, and the
+buyer values the thinnest allocation along it, θ_i(min_{l ∈ r_i} a_il).  The default
+``market = "substitutes"`` is the data market (θ_i of the sum).
 
 Model file (kind ``psp``; every key is described in ``docs/psp.md``)::
 
     [model]
     kind = "psp"
     epsilon = 0.01
+    market = "substitutes"         # | "route": links, routes, θ_i(min_l a_il) (spec §2.10)
     tie_break = "proportional"     # | "lazar_semret" | "strict"   (spec §2.1)
     schedule = "asynchronous"      # | "round_robin" | "synchronous" (spec §2.8)
     seed = 0
@@ -25,8 +34,9 @@ Model file (kind ``psp``; every key is described in ``docs/psp.md``)::
 
     [[buyers]]
     name = "A"
-    sellers = ["s1"]               # default: every seller
+    sellers = ["s1"]               # default: every seller (route market: the route)
     valuation = { family = "quadratic", kappa = 0.01, qbar = 100 }
+    participation_cost = 0.0       # ϱ_i per auction bid in (default 0)
 
     [solver]                       # optional: method = "draft", check_nash, ...
     method = "dynamics"
@@ -64,6 +74,9 @@ from . import io
 from .psp_valuations import MAX_VALUE, LinearCappedValuation, Valuation, make_valuation
 
 TIE_BREAKS = ("proportional", "lazar_semret", "strict")
+#: ``substitutes``: the data market, θ_i(Σ_j a_ij) (spec §1.4); ``route``: links and
+#: routes, θ_i(min_{l ∈ r_i} a_il) (spec §2.10, [LS] networked PSP).
+MARKETS = ("substitutes", "route")
 SCHEDULES = ("asynchronous", "round_robin", "synchronous")
 #: The deprecated model field ``mode`` and the solver ``method`` each of its values means.
 METHOD_OF_MODE = {"standard": "dynamics", "draft": "draft"}
@@ -105,6 +118,8 @@ class _PSPFields:
     p_kappa: float | None = None
     name: str = ""
     solver_options: dict = field(default_factory=dict, repr=False)
+    market: str = "substitutes"
+    participation_cost: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         eps = read_number(self.epsilon, "epsilon", exact=False, low=0, low_open=True,
@@ -180,6 +195,10 @@ class _PSPFields:
             pk = read_number(self.p_kappa, "p_kappa", exact=False, low=0, low_open=True,
                              high=MAX_VALUE)  # fmt: skip
             object.__setattr__(self, "p_kappa", float(pk))
+        object.__setattr__(self, "market", io.check_choice(self.market, "market", MARKETS))
+        if self.participation_cost is not None:
+            rho = _vector(self.participation_cost, "buyers.participation_cost", n)
+            object.__setattr__(self, "participation_cost", rho)
         io.check_name(self.name, "name", required=False)
         if not isinstance(self.solver_options, Mapping):
             raise ModelError("solver", "must be a table of options")
@@ -194,6 +213,25 @@ class _PSPFields:
     def n_sellers(self) -> int:
         return len(self.sellers)
 
+    @property
+    def is_route(self) -> bool:
+        """True for ``market = "route"`` (links and routes, θ_i of the thinnest link)."""
+        return self.market == "route"
+
+    def participation(self) -> np.ndarray:
+        """ϱ_i, the participation cost per auction of each buyer (zeros by default)."""
+        if self.participation_cost is None:
+            return np.zeros(self.n_buyers)
+        return self.participation_cost
+
+    def reach(self) -> np.ndarray:
+        """The most each buyer can obtain: Σ of its sellers' supplies, or in a route
+        market the capacity of the thinnest link of its route."""
+        Q = np.asarray(self.supply, dtype=float)
+        if self.is_route:
+            return np.where(self.edges, Q[None, :], np.inf).min(axis=1)
+        return self.edges.astype(float) @ Q
+
     def needs(self) -> np.ndarray:
         """D_i, the data each buyer wants under the draft's rules (spec §2.6).
 
@@ -203,7 +241,7 @@ class _PSPFields:
         """
         if self.need is not None:
             return self.need
-        linked = self.edges.astype(float) @ self.supply
+        linked = self.reach()
         out = np.empty(self.n_buyers)
         for i, v in enumerate(self.valuations):
             if isinstance(v, LinearCappedValuation):
@@ -296,6 +334,12 @@ class PSPModel(_PSPFields):
         Free text.
     solver_options : dict
         The model file's ``[solver]`` table (``datamech options psp`` lists them).
+    market : str
+        ``"substitutes"`` (default: θ_i of the total, spec §1.4) or ``"route"`` (sellers
+        are links, ``edges[i]`` is buyer i's route, θ_i of the thinnest link, spec §2.10).
+    participation_cost : array (n,), optional
+        ϱ_i >= 0, subtracted from buyer i's utility once per auction it bids in (spec
+        §1.4, G15); default 0.  Not part of the welfare W (spec §3).
 
     ``tie_rule``, ``max_rounds`` and ``mode`` are accepted as deprecated keywords.
     """
@@ -318,9 +362,9 @@ class PSPModel(_PSPFields):
 
 # ------------------------------------------------------------------ model files
 _MODEL_KEYS = {"kind", "name", "epsilon", "tie_break", "schedule", "seed", "max_iterations"}
-_MODEL_KEYS |= {"p_kappa", "tie_rule", "max_rounds", "mode"}
+_MODEL_KEYS |= {"p_kappa", "tie_rule", "max_rounds", "mode", "market"}
 _SELLER_KEYS = {"name", "supply", "reserve", "retention"}
-_BUYER_KEYS = {"name", "valuation", "sellers", "need", "initial_price"}
+_BUYER_KEYS = {"name", "valuation", "sellers", "need", "initial_price", "participation_cost"}
 
 
 def _renamed(m: Mapping[str, Any]) -> dict[str, Any]:
@@ -373,7 +417,7 @@ def from_toml(data: dict[str, Any]) -> PSPModel:
         dup = next(nm for nm in names if names.count(nm) > 1)
         raise ModelError(f"sellers[{names.index(dup, names.index(dup) + 1)}].name",
                          f"seller name {dup!r} is used twice")  # fmt: skip
-    bnames, vals, needs, prices = [], [], [], []
+    bnames, vals, needs, prices, rho = [], [], [], [], []
     E = np.zeros((len(buyers), len(sellers)), dtype=bool)
     for i, b in enumerate(buyers):
         where = f"buyers[{i}]"
@@ -396,6 +440,7 @@ def from_toml(data: dict[str, Any]) -> PSPModel:
             if "initial_price" not in b
             else _number(b["initial_price"], f"{where}.initial_price", low=0)
         )
+        rho.append(_number(b.get("participation_cost", 0.0), f"{where}.participation_cost", low=0))
     if len(set(bnames)) != len(bnames):
         dup = next(nm for nm in bnames if bnames.count(nm) > 1)
         raise ModelError(f"buyers[{bnames.index(dup, bnames.index(dup) + 1)}].name",
@@ -431,6 +476,8 @@ def from_toml(data: dict[str, Any]) -> PSPModel:
         p_kappa=model_field("p_kappa", None, lambda v, f: _number(v, f, low=0, low_open=True)),
         name=model_field("name", "", lambda v, f: io.check_name(v, f, required=False)),
         solver_options=solver,
+        market=model_field("market", "substitutes", choice(MARKETS)),
+        participation_cost=rho if any(rho) else None,
     )
 
 
@@ -441,6 +488,7 @@ def to_toml(model: PSPModel) -> dict[str, Any]:
         m["name"] = model.name
     m.update(
         epsilon=model.epsilon,
+        market=model.market,
         tie_break=model.tie_break,
         schedule=model.schedule,
         seed=model.seed,
@@ -467,6 +515,8 @@ def to_toml(model: PSPModel) -> dict[str, Any]:
             b["need"] = float(model.need[i])
         if model.initial_price is not None:
             b["initial_price"] = float(model.initial_price[i])
+        if model.participation_cost is not None:
+            b["participation_cost"] = float(model.participation_cost[i])
         b["valuation"] = model.valuations[i].to_dict()
         buyers.append(b)
     out: dict[str, Any] = {"model": m, "sellers": sellers, "buyers": buyers}
@@ -477,4 +527,12 @@ def to_toml(model: PSPModel) -> dict[str, Any]:
 
 io.register_kind("psp", PSPModel, from_toml, to_toml)
 
-__all__ = ["METHOD_OF_MODE", "PSPModel", "SCHEDULES", "TIE_BREAKS", "from_toml", "to_toml"]
+__all__ = [
+    "MARKETS",
+    "METHOD_OF_MODE",
+    "PSPModel",
+    "SCHEDULES",
+    "TIE_BREAKS",
+    "from_toml",
+    "to_toml",
+]

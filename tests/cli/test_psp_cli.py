@@ -50,6 +50,30 @@ def test_solve_json_worked_example():
     assert d["objective_name"] == "welfare" and d["method"] == "dynamics"
 
 
+def test_route_example_json_has_the_competitive_ratios(cli):
+    res = cli("solve", f"{EX}/psp_route.toml", "--json", "-o", "competitive_ratio=all")
+    assert res.returncode == 0, res.stderr
+    d = json.loads(res.stdout)
+    assert d["market"] == "route" and d["remedy"] == "shadow_price"
+    cr = d["competitive_ratio"]
+    assert cr["welfare"] == pytest.approx(d["welfare"] / d["optimal_welfare"])
+    assert cr["time"] == pytest.approx(cr["rounds"] / cr["pooled_rounds"])
+    assert cr["time_route"] is None  # the model is the route market itself
+    # W* = 165/4 by hand (tests/solvers/test_psp_route.py)
+    assert d["optimal_welfare"] == pytest.approx(41.25, abs=1e-6)
+    human = cli("solve", f"{EX}/psp_route.toml")
+    assert "competitive      welfare" in human.stdout and "link duals" in human.stdout
+
+
+def test_split_option_on_a_route_market_is_one_line(cli):
+    res = cli("solve", f"{EX}/psp_route.toml", "-o", "split=equal")
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines() == [
+        "datamech: error: solver.split: 'equal' applies to market = 'substitutes' only (a "
+        "route buyer bids the same quantity on every link of its route)"
+    ]
+
+
 def test_solve_human_output_and_out_dir(tmp_path):
     res = run("solve", f"{EX}/psp_elastic.toml", "--out", str(tmp_path))
     assert res.returncode == 0, res.stderr

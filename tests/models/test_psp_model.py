@@ -205,6 +205,31 @@ def test_bad_files_name_the_field(edit, field):
     assert exc.value.field == field
 
 
+def test_route_market_and_participation_cost_round_trip(tmp_path):
+    d = _file()
+    d["model"]["market"] = "route"
+    d["buyers"][1]["participation_cost"] = "1/4"
+    m = from_toml(d)
+    assert m.market == "route" and m.is_route
+    assert m.participation().tolist() == [0.0, 0.25]
+    # B reaches every link: its route is both, so its reach is the thinner link (65)
+    assert m.reach().tolist() == [65.0, 65.0]
+    m2 = dm.load(dm.save(m, tmp_path / "m.toml"))
+    assert to_toml(m2) == to_toml(m) and m2.market == "route"
+    assert m2.participation_cost.tolist() == [0.0, 0.25]
+    # defaults: the data market, no participation cost (not written back)
+    plain = from_toml(_file())
+    assert plain.market == "substitutes" and plain.participation_cost is None
+    assert plain.reach().tolist() == [65.0, 150.0]
+    assert all("participation_cost" not in b for b in to_toml(plain)["buyers"])
+
+
+def test_route_example_loads():
+    m = dm.load("examples/models/psp_route.toml")
+    assert m.is_route and m.edges.tolist() == [[True, True], [True, False], [False, True]]
+    assert m.solver_options == {"remedy": "shadow_price"}
+
+
 @pytest.mark.parametrize("name", ["psp_cmhk_example.toml", "psp_elastic.toml"])
 def test_examples_load(name):
     m = dm.load(f"examples/models/{name}")
@@ -261,6 +286,14 @@ def test_draft_method_model_validates_and_solves():
         (lambda d: d["buyers"][0].update(need=-1), "buyers[0].need", "must be >= 0"),
         (lambda d: d["sellers"][0].update(fuzz=1), "sellers[0].fuzz", "unknown key"),
         (lambda d: d.update(sellers=["abc"]), "sellers[0]", "must be a table"),
+        (lambda d: d["model"].update(market="network"), "model.market", "network"),
+        (lambda d: d["model"].update(market=["route"]), "model.market", "must be a string"),
+        (lambda d: d["buyers"][0].update(participation_cost=-1),
+         "buyers[0].participation_cost", "must be >= 0"),
+        (lambda d: d["buyers"][1].update(participation_cost="x"),
+         "buyers[1].participation_cost", "must be a number"),
+        (lambda d: d["buyers"][1].update(participation_cost=float("inf")),
+         "buyers[1].participation_cost", "finite"),
     ],
 )  # fmt: skip
 def test_bad_values_give_one_model_error_naming_the_field(edit, field, fragment):

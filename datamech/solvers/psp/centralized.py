@@ -4,7 +4,14 @@
      s.t.      Σ_{i:(i,j)∈E} x_ij <= Q_j   (dual λ_j: seller j's clearing price)
                x >= 0
 
-with ρ_j the sellers' retention values (default 0).  The duals λ_j are the prices;
+with ρ_j the sellers' retention values (default 0).  For a route market (spec §3 (B3),
+network utility maximization) the variables are one flow x_i per buyer on its route r_i:
+
+(B3) maximize  Σ_i θ_i(x_i) + Σ_l ρ_l (Q_l − Σ_{i: l ∈ r_i} x_i)
+     s.t.      Σ_{i: l ∈ r_i} x_i <= Q_l   (dual λ_l: link l's price)
+
+(:func:`route_allocation`; at the optimum θ_i'(x_i) = Σ_{l ∈ r_i} λ_l where x_i > 0).
+The duals λ_j are the prices;
 at the optimum θ_i'(z_i) = λ_j wherever x_ij > 0 and θ_i'(z_i) <= λ_j on every edge
 (spec §3 "Duals").  :func:`market_clearing_price` is the pooled price (B2) u* =
 inf{u >= r : Σ_i d_i(u) <= Σ_j Q_j}, found by bisection on the demands, independently
@@ -95,7 +102,7 @@ def _is_lp(model: PSPModel) -> bool:
 def efficient_allocation(
     model: PSPModel, solver: str | None = None, time_limit: float | None = None
 ) -> Benchmark:
-    """Solve (B1) over the buyer–seller graph with cvxpy.
+    """Solve (B1) over the buyer–seller graph with cvxpy ((B3) for a route market).
 
     Parameters
     ----------
@@ -123,6 +130,8 @@ def efficient_allocation(
     import cvxpy as cp
     import scipy.sparse as sps
 
+    if model.is_route:
+        return route_allocation(model, solver=solver, time_limit=time_limit)
     t0 = time.perf_counter()
     E = model.edges
     n, J = E.shape
@@ -153,6 +162,62 @@ def efficient_allocation(
         welfare=welfare,
         x=xv,
         z=zv,
+        prices=lam,
+        clearing_price=u_star,
+        solver=solver_display(name),
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def route_allocation(
+    model: PSPModel, solver: str | None = None, time_limit: float | None = None
+) -> Benchmark:
+    """Network utility maximization (B3) of a route market with cvxpy.
+
+    Returns a :class:`Benchmark` whose ``z`` are the flows x_i, ``x`` puts x_i on every
+    link of buyer i's route, and ``prices`` are the link duals λ_l (at the optimum
+    θ_i'(x_i) = Σ_{l ∈ r_i} λ_l where x_i > 0, and <= where x_i = 0).
+
+    Examples
+    --------
+    Two links of 10; "long" (θ' = 0.2 (20 − x)) crosses both, "a" (0.1 (20 − x)) uses the
+    first, "b" (0.1 (30 − x)) the second: θ_long' = λ_1 + λ_2 with x_a = x_b = 10 − x_long
+    gives x = (2.5, 7.5, 7.5), λ = (1.25, 2.25), W* = 41.25.
+
+    >>> from datamech.models.psp import PSPModel
+    >>> from datamech.models.psp_valuations import QuadraticValuation as Qv
+    >>> m = PSPModel([10.0, 10.0], ("long", "a", "b"),
+    ...     (Qv(0.2, 20.0), Qv(0.1, 20.0), Qv(0.1, 30.0)), 0.01, market="route",
+    ...     edges=[[True, True], [True, False], [False, True]])
+    >>> b = route_allocation(m)
+    >>> b.z.round(5).tolist(), b.prices.round(5).tolist(), round(b.welfare, 5)
+    ([2.5, 7.5, 7.5], [1.25, 2.25], 41.25)
+    """
+    import cvxpy as cp
+    import scipy.sparse as sps
+
+    t0 = time.perf_counter()
+    E = np.asarray(model.edges, dtype=bool)
+    n, J = E.shape
+    R = sps.csr_matrix(E.T.astype(float))  # link x buyer incidence of the routes
+    x = cp.Variable(n, nonneg=True)
+    Q = np.asarray(model.supply, dtype=float)
+    ret = np.asarray(model.retention, dtype=float)
+    capacity = R @ x <= Q
+    prob = cp.Problem(cp.Maximize(_objective(model, x) + ret @ (Q - R @ x)), [capacity])
+    name = cvxpy_solver(solver, "HIGHS" if _is_lp(model) else "CLARABEL")
+    status = solve_cvxpy(prob, name, what="the route benchmark (B3)", time_limit=time_limit)
+    z = np.maximum(np.asarray(x.value, dtype=float).reshape(n), 0.0)
+    used = R @ z
+    welfare = float(sum(v.value(z[i]) for i, v in enumerate(model.valuations)) + ret @ (Q - used))
+    dual = capacity.dual_value
+    lam = np.full(J, np.nan) if dual is None else np.maximum(np.asarray(dual, float).reshape(J), 0)
+    u_star = market_clearing_price(model.valuations, float(Q.sum()), float(np.min(ret)))
+    return Benchmark(
+        status=status,
+        welfare=welfare,
+        x=np.where(E, z[:, None], 0.0),
+        z=z,
         prices=lam,
         clearing_price=u_star,
         solver=solver_display(name),

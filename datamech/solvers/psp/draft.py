@@ -105,7 +105,8 @@ class DraftRun:
     """Outcome of the draft-mode dynamics.
 
     ``x`` is the confirmed allocation, ``price`` the unit price of each confirmed bid,
-    ``reserve`` the final reserves, ``isp`` the data each buyer bought from κ.
+    ``reserve`` the final reserves, ``isp`` the data each buyer bought from κ;
+    ``seller_steps`` counts the seller phases run (one per open seller and time step).
     """
 
     x: np.ndarray
@@ -123,6 +124,7 @@ class DraftRun:
     updates_curve: tuple[int, ...] = field(default=())
     stopped: str = "converged"
     max_iterations: int = 0
+    seller_steps: int = 0
 
 
 def default_draft_steps(model: PSPModel) -> int:
@@ -314,6 +316,7 @@ def simulate_draft(
     if record:
         trace.append(_snapshot(0, R, r, offers, q, p, x))
     rounds, stopped = 0, "iteration_limit"
+    seller_steps = 0
     bar = progress(desc="PSP draft rules", unit="step")
     while True:
         if not is_open.any() or np.all(remaining_need() <= TOL):
@@ -322,6 +325,7 @@ def simulate_draft(
         if rounds >= max_iterations:
             break
         rounds += 1
+        seller_steps += int(is_open.sum())
         events = seller_phase()
         changed = buyer_phase()
         messages += changed
@@ -358,6 +362,7 @@ def simulate_draft(
         updates_curve=tuple(updates_curve),
         stopped=stopped,
         max_iterations=int(max_iterations),
+        seller_steps=seller_steps,
     )
 
 

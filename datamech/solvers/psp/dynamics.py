@@ -64,7 +64,8 @@ def default_max_iterations(model) -> int:
     A truthful reply bids the quantity z* − ε/θ_i'(0), so an update that outbids the
     market raises buyer i's price by about θ_i'(0)/q̄_i · ε/θ_i'(0) = ε/q̄_i, with q̄_i the
     quantity over which θ_i' falls from θ_i'(0) to 0 (q̄ of a quadratic valuation; in
-    general the demand at price 0, capped by the supply the buyer reaches).  Prices climb
+    general the demand at price 0, capped by the supply the buyer reaches: the thinnest
+    link of its route in a route market).  Prices climb
     from the lowest reserve to at most the largest θ_i'(0), and a buyer updates at most
     once per pass, so buyer i needs about (max θ'(0) − min r) q̄_i/ε passes.  The default
     is four times the largest of these plus 2n + 10 (measured runs need 0.3–1.2 times
@@ -76,7 +77,7 @@ def default_max_iterations(model) -> int:
     >>> default_max_iterations(m)       # 4 * (8 - 0) * 8 / 0.001 + 2 * 2 + 10
     256014
     """
-    reach = np.asarray(model.edges, dtype=float) @ np.asarray(model.supply, dtype=float)
+    reach = model.reach()
     theta0 = np.array([v.theta_prime0 for v in model.valuations])
     d0 = np.array([float(v.demand(0.0)) for v in model.valuations])
     qbar = np.minimum(d0, reach)
@@ -92,7 +93,10 @@ class Simulation:
     """Final profile and history of a run of the dynamics.
 
     ``stopped`` says why the run ended: ``"converged"`` (a pass without updates),
-    ``"iteration_limit"`` (``max_iterations`` passes) or ``"time_limit"``.  The curves
+    ``"iteration_limit"`` (``max_iterations`` passes) or ``"time_limit"``.  Duration
+    (spec §2.10): ``rounds`` (passes), ``turns`` (replies computed), ``messages`` (bids
+    sent: buyers' updates), ``seller_steps`` (re-clearings: the number of (update,
+    seller) pairs where the bid at that seller changed), ``seconds``.  The curves
     hold one entry every ``curve_step`` passes (thinned beyond
     :data:`CURVE_POINTS` points).
     """
@@ -110,6 +114,7 @@ class Simulation:
     stopped: str = "converged"
     max_iterations: int = 0
     curve_step: int = 1
+    seller_steps: int = 0
 
 
 def simulate(
@@ -187,7 +192,7 @@ def simulate(
         # synchronous passes can oscillate, which amplifies the paths' ulp differences
         fast = market.tie_break == "proportional" and schedule != "synchronous"
     books = None
-    if fast:
+    if fast and market.compiled:
         try:
             books = OrderBooks(market, q, p)
         except TypeError:  # a valuation family without a compiled form
@@ -280,6 +285,7 @@ def simulate(
         stopped=stopped,
         max_iterations=max_iterations,
         curve_step=step,
+        seller_steps=int(version.sum()),
     )
 
 
@@ -298,7 +304,10 @@ def warm_start(market: Market, benchmark=None) -> tuple[np.ndarray, np.ndarray]:
     bench = efficient_allocation(market.model) if benchmark is None else benchmark
     x = np.where(bench.x > 1e-9, bench.x, 0.0)
     z = x.sum(axis=1)
-    if market.E.all() and z.sum() <= market.Q.sum() + 1e-9:
+    if market.kind == "route":  # the flow x_i* on every link of the route
+        z = np.where(bench.z > 1e-9, bench.z, 0.0)
+        x = np.where(market.E, z[:, None], 0.0)
+    elif market.E.all() and z.sum() <= market.Q.sum() + 1e-9:
         # an interior-point optimum spreads every z_i over all sellers (any split is
         # optimal on a complete graph); the north-west-corner split of the same totals
         # has at most n + J − 1 bids, which keeps the books and the first pass small

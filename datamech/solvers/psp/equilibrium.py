@@ -12,6 +12,14 @@ The profile is an ε'-Nash equilibrium with ε' = ``factor`` · ε when every bu
 sup − u_i(s) is at most ε' (default factor 2: a stop of the dynamics guarantees only
 2ε, spec §2.7).
 
+Participation costs ϱ_i (spec §1.4): a deviation that bids at the sellers S pays ϱ_i|S|,
+so the search runs over every subset S of the buyer's sellers (up to
+:data:`MAX_SUBSET_SELLERS` of them; beyond, ϱ_i is charged once, an upper bound on the
+deviation value, so a passed check still certifies).  Route market (spec §2.10): a
+deviation buys the same x on every link of the route (units beyond the thinnest link
+are worth nothing), so the search maximizes θ_i(x) − Σ_l c_l(x) − ϱ_i|r_i| over x, the
+sum of the links' convex cost curves.
+
 Examples
 --------
 >>> from datamech.models.psp import PSPModel
@@ -34,6 +42,8 @@ from .auction import allocate
 from .market import TINY, Market
 
 METHOD = "exact search of each checked buyer's best deviation sup_z θ_i(z) − C_i(z) (eq. 4)"
+#: Largest number of a buyer's sellers whose subsets are searched one by one under ϱ_i > 0.
+MAX_SUBSET_SELLERS = 12
 
 
 def cost_curve(market: Market, i: int, j: int, q: np.ndarray, p: np.ndarray):
@@ -56,24 +66,17 @@ def cost_curve(market: Market, i: int, j: int, q: np.ndarray, p: np.ndarray):
     return xs, cs
 
 
-def best_deviation_value(market: Market, i: int, q: np.ndarray, p: np.ndarray) -> float:
-    """sup over all of buyer i's bids of u_i(s_i'; s_{-i}) (independent search)."""
-    val = market.vals[i]
-    th0 = market.theta0[i]
-    lengths, slopes = [], []
-    for j in market.neighbours[i]:
-        xs, cs = cost_curve(market, i, j, q, p)
-        dx = np.diff(xs)
-        ok = dx > TINY
-        if not ok.any():
-            continue
-        s = np.diff(cs)[ok] / dx[ok]
-        lengths.append(dx[ok])
-        slopes.append(s)
-    if not lengths:
-        return 0.0
-    L = np.concatenate(lengths)
-    S = np.concatenate(slopes)
+def _segments(market: Market, i: int, j: int, q: np.ndarray, p: np.ndarray):
+    """Lengths and slopes of c_j's linear pieces (:func:`cost_curve`), zero lengths dropped."""
+    xs, cs = cost_curve(market, i, j, q, p)
+    dx = np.diff(xs)
+    ok = dx > TINY
+    return dx[ok], np.diff(cs)[ok] / dx[ok]
+
+
+def _best_on_merged(val, th0: float, L: np.ndarray, S: np.ndarray) -> float:
+    """max_z θ(z) − C(z), C the convex piecewise-linear cost with pieces (L, S) (any
+    order): merge by slope, then on each piece the best z is the demand at its slope."""
     order = np.argsort(S, kind="stable")
     L, S = L[order], S[order]
     keep = S < th0  # units dearer than θ'(0) never pay
@@ -86,6 +89,49 @@ def best_deviation_value(market: Market, i: int, q: np.ndarray, p: np.ndarray) -
     zc = np.clip(np.asarray(val.demand(S), dtype=float), z_start, z_end)
     cand = np.asarray(val.value(zc), dtype=float) - (c_start + S * (zc - z_start))
     return float(max(0.0, cand.max()))
+
+
+def _best_on_route(market: Market, i: int, q: np.ndarray, p: np.ndarray) -> float:
+    """max_x θ_i(x) − Σ_{l ∈ r_i} c_l(x) − ϱ_i |r_i| (and 0: no bid), x up to the
+    thinnest link."""
+    val = market.vals[i]
+    curves = [cost_curve(market, i, int(l), q, p) for l in market.neighbours[i]]
+    top = min(float(xs[-1]) for xs, _ in curves)
+    X = np.unique(np.concatenate([xs for xs, _ in curves]))
+    X = X[X <= top]
+    C = sum(np.interp(X, xs, cs) for xs, cs in curves)
+    dx = np.diff(X)
+    ok = dx > TINY
+    if not ok.any():
+        return 0.0
+    slopes = np.diff(C)[ok] / dx[ok]
+    lo, hi, c0 = X[:-1][ok], X[1:][ok], C[:-1][ok]
+    zc = np.clip(np.asarray(val.demand(slopes), dtype=float), lo, hi)
+    cand = np.asarray(val.value(zc), dtype=float) - (c0 + slopes * (zc - lo))
+    best = float(cand.max()) - market.rho[i] * len(curves)
+    return max(0.0, best)
+
+
+def best_deviation_value(market: Market, i: int, q: np.ndarray, p: np.ndarray) -> float:
+    """sup over all of buyer i's bids of u_i(s_i'; s_{-i}) (independent search)."""
+    if market.kind == "route":
+        return _best_on_route(market, i, q, p)
+    val = market.vals[i]
+    th0 = market.theta0[i]
+    pieces = [_segments(market, i, int(j), q, p) for j in market.neighbours[i]]
+    pieces = [(L, S) for L, S in pieces if L.size]
+    if not pieces:
+        return 0.0
+    rho = float(market.rho[i])
+    if rho == 0.0 or len(pieces) > MAX_SUBSET_SELLERS:
+        best = _best_on_merged(val, th0, *map(np.concatenate, zip(*pieces, strict=True)))
+        return max(0.0, best - rho) if best > 0 else 0.0
+    best = 0.0
+    for mask in range(1, 2 ** len(pieces)):
+        chosen = [pieces[k] for k in range(len(pieces)) if mask >> k & 1]
+        value = _best_on_merged(val, th0, *map(np.concatenate, zip(*chosen, strict=True)))
+        best = max(best, value - rho * len(chosen))
+    return best
 
 
 def check_eps_nash(

@@ -52,7 +52,16 @@ class Outcome:
 
 
 class Market:
-    """Float view of a :class:`PSPModel` with the mechanism's computations."""
+    """Float view of a :class:`PSPModel` with the mechanism's computations.
+
+    The data market (substitutes) with the greedy truthful reply (spec §2.7).  The
+    variants — other replies (:class:`~.strategies.StrategyMarket`) and the route market
+    (:class:`~.route.RouteMarket`) — override :meth:`reply`, :meth:`totals` and the
+    utilities; ``compiled`` says whether the order books (:mod:`.books`) may play it.
+    """
+
+    #: The market's aggregation of a buyer's allocations (``"substitutes"`` or ``"route"``).
+    kind = "substitutes"
 
     def __init__(self, model: PSPModel):
         self.model = model
@@ -66,6 +75,9 @@ class Market:
         self.n, self.J = self.E.shape
         self.neighbours = [np.flatnonzero(self.E[i]) for i in range(self.n)]
         self.theta0 = np.array([v.theta_prime0 for v in self.vals])
+        self.rho = np.asarray(model.participation(), dtype=float)
+        #: The compiled order books reproduce this market's turns (greedy reply, no ϱ).
+        self.compiled = not self.rho.any()
         try:  # compiled θ_i for the per-pass welfare of the dynamics
             self._codes = kernel.encode_valuations(self.vals)
         except TypeError:
@@ -102,12 +114,16 @@ class Market:
                 keep = np.arange(qs.size) != m
                 without = allocate(qs[keep], ps[keep], self.Q[j], self.tie_break)
                 c[i, j] = float(np.dot(ps[keep], without - full[keep]))
-        z = a.sum(axis=1)
+        z = self.totals(a)
         values = np.array([v.value(z[i]) for i, v in enumerate(self.vals)])
-        utility = values - c.sum(axis=1)
+        utility = values - c.sum(axis=1) - self.rho * (q > TINY).sum(axis=1)
         welfare = float(values.sum() + np.dot(self.retention, unsold))
         feasible = bool(np.all(a.sum(axis=0) <= self.Q * (1 + 1e-9) + 1e-9))
         return Outcome(a, c, utility, welfare, c.sum(axis=0), unsold, feasible)
+
+    def totals(self, a: np.ndarray) -> np.ndarray:
+        """What each buyer values of its allocations a_ij: the total Σ_j a_ij (spec §1.4)."""
+        return a.sum(axis=1)
 
     def welfare_of(self, q: np.ndarray, p: np.ndarray) -> float:
         """W(s) without computing costs (cheaper than :meth:`outcome`)."""
@@ -118,7 +134,7 @@ class Market:
             full = allocate(qs, ps, self.Q[j], self.tie_break)
             a[ids, j] = full[:-1]
             unsold[j] = max(self.Q[j] - full[:-1].sum(), 0.0)
-        z = a.sum(axis=1)
+        z = self.totals(a)
         if self._codes is not None:
             values = kernel.values(*self._codes, z)
         else:
@@ -131,18 +147,28 @@ class Market:
         """u_i(s_i; s_{-i}) = θ_i(Σ_j a_ij) − Σ_j c_ij with buyer i's row set to (qi, pi).
 
         Computed auction by auction with :func:`~.auction.allocate` (the reference for
-        the batched :meth:`utilities` used in the dynamics).
+        the batched :meth:`utilities` used in the dynamics); ϱ_i is paid once per
+        auction with a bid.
         """
-        total, cost = 0.0, 0.0
+        a, cost = self.link_outcomes(i, qi, pi, q, p)
+        return float(self.vals[i].value(a.sum())) - cost - self.rho[i] * int((qi > TINY).sum())
+
+    def link_outcomes(
+        self, i: int, qi: np.ndarray, pi: np.ndarray, q: np.ndarray, p: np.ndarray
+    ) -> tuple[np.ndarray, float]:
+        """Buyer i's allocation a_ij at every auction (eqs. 3/20) and its total cost
+        Σ_j c_ij (eq. 4) when its row is (qi, pi) and the others bid (q, p)."""
+        a = np.zeros(self.J)
+        cost = 0.0
         for j in np.flatnonzero(qi > TINY):
             ids, qs, ps = self.auction_book(j, q, p, skip=i)
             qs = np.append(qs, qi[j])
             ps = np.append(ps, pi[j])
             full = allocate(qs, ps, self.Q[j], self.tie_break)
             without = allocate(qs[:-1], ps[:-1], self.Q[j], self.tie_break)
-            total += full[-1]
+            a[j] = full[-1]
             cost += float(np.dot(ps[:-1], without - full[:-1]))
-        return float(self.vals[i].value(total)) - cost
+        return a, cost
 
     # ------------------------------------------------------------------ fast path
     def opponents(self, i: int, q: np.ndarray, p: np.ndarray) -> Opponents:
@@ -165,10 +191,17 @@ class Market:
         All candidates and the "i absent" scenario are cleared in one vectorized pass
         over every neighbour auction (eqs. 3/20 and 4); a zero-quantity entry changes
         nobody's allocation, so each scenario zeroes the other candidates' entries.
+        ϱ_i is paid once per auction a candidate bids in.
         """
-        fast = self._utilities_untied(i, opp, candidates)
-        if fast is not None:
-            return fast
+        out = self._utilities_untied(i, opp, candidates)
+        if out is None:
+            out = self._utilities_general(i, opp, candidates)
+        if self.rho[i]:
+            out = out - self.rho[i] * np.array([int((qi > TINY).sum()) for qi, _ in candidates])
+        return out
+
+    def _utilities_general(self, i: int, opp: Opponents, candidates) -> np.ndarray:
+        """:meth:`utilities` (without ϱ) for every tie rule, in one vectorized pass."""
         nb = opp.nb
         # only the auctions where some candidate bids can change u_i
         relevant = np.zeros(nb.size, dtype=bool)
@@ -351,10 +384,16 @@ class Market:
         pi[nb[pos]] = w
         return qi, pi
 
+    def reply(
+        self, i: int, q: np.ndarray, p: np.ndarray, opp: Opponents | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The reply the dynamics send for buyer i: here :meth:`best_reply`."""
+        return self.best_reply(i, q, p, opp)
+
     def turn(self, i: int, q: np.ndarray, p: np.ndarray):
         """One turn of buyer i: its reply t_i and whether u_i(t_i) > u_i(s_i) + ε."""
         opp = self.opponents(i, q, p)
-        qi, pi = self.best_reply(i, q, p, opp)
+        qi, pi = self.reply(i, q, p, opp)
         if np.array_equal(qi, q[i]) and np.array_equal(pi, p[i]):
             return qi, pi, False  # u_i(t_i) = u_i(s_i): nothing to compare
         u_new, u_old = self.utilities(i, opp, [(qi, pi), (q[i], p[i])])

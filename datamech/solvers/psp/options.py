@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from ...models.psp import SCHEDULES, TIE_BREAKS
 from ...options import Option, OptionSet
+from .strategies import REMEDIES, SPLITS
 
 WINNERS = ("all", "one")
 INITIAL_PRICES = ("given", "epsilon", "iid_uniform")
+#: Which competitive ratios a solve measures (spec §2.10, G1).
+RATIOS = ("welfare", "time", "all")
 
 OPTIONS = OptionSet(
     "psp",
@@ -88,7 +91,7 @@ OPTIONS = OptionSet(
             "backend",
             "str",
             "cvxpy",
-            "modelling layer of the welfare benchmark (B1)",
+            "modelling layer of the welfare benchmark (B1; B3 for a route market)",
         ),
         Option(
             "solver",
@@ -96,6 +99,35 @@ OPTIONS = OptionSet(
             None,
             "numerical solver of the benchmark: highs, clarabel, ... (default HiGHS for "
             "linear valuations, Clarabel otherwise)",
+        ),
+        Option(
+            "split",
+            "str",
+            "greedy",
+            "how a buyer splits its reply over sellers: greedy (cheapest units first, "
+            "R-MPF) or equal (the draft's coordinated bid: the same quantity and price on "
+            "the pool of eq. 22); data market only",
+            choices=SPLITS,
+            methods=("dynamics",),
+        ),
+        Option(
+            "remedy",
+            "str",
+            "none",
+            "shadow_price: each seller's bid priced at the buyer's own value of that "
+            "seller's units (data market: the cost of replacing them elsewhere + epsilon; "
+            "route market: the route value minus the other links' prices + epsilon)",
+            choices=REMEDIES,
+            methods=("dynamics",),
+        ),
+        Option(
+            "competitive_ratio",
+            "str",
+            "time",
+            "what the result's competitive_ratio measures: welfare (W/W*), time (also "
+            "rounds against one pooled PSP auction: a second run of the dynamics), all "
+            "(also against the route market on the same graph: a third run)",
+            choices=RATIOS,
         ),
         Option(
             "winners_per_step",

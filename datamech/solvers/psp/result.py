@@ -9,7 +9,7 @@ the numerical solver of the benchmark; ``method`` is the dynamics that produced 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -60,6 +60,25 @@ class PSPResult(Result):
         Draft rules: the state published at each time step (spec §2.6); empty otherwise.
     reserves, isp_purchases : arrays, optional
         Draft rules: the final reserves r_j and the data each buyer bought from κ.
+    market : str
+        ``"substitutes"`` (θ_i of the total) or ``"route"`` (θ_i of the thinnest link;
+        the benchmark is then network utility maximization (B3) and ``optimal_prices``
+        are link prices).
+    split, remedy : str
+        The buyers' reply (solver options; :mod:`.strategies`).
+    competitive_ratio : dict
+        Measured, with no theoretical value claimed (spec §2.10, G1): ``welfare`` =
+        W(final)/W*, ``time`` = rounds / rounds of one pooled PSP auction with
+        Q = Σ_j Q_j and the same buyers (the same method: passes, or the draft's time
+        steps), ``time_route`` = rounds / rounds of the route market on the same graph
+        (dynamics only; None when not measured: option ``competitive_ratio``),
+        and the rounds behind them (``rounds``, ``pooled_rounds``, ``route_rounds``) with
+        whether those runs stopped by themselves.
+    seller_steps, turns, messages : int
+        Duration (spec §2.10): auction re-clearings (draft: seller phases), replies
+        computed, bids sent (buyers' updates; ``bids_per_buyer`` = messages / n).
+    participation_costs : array (n,) or None
+        ϱ_i times the auctions buyer i bids in (already in ``utilities``; not in W).
     """
 
     status: Status
@@ -104,10 +123,31 @@ class PSPResult(Result):
     warm_start: bool = False
     reserves: np.ndarray | None = None
     isp_purchases: np.ndarray | None = None
+    market: str = "substitutes"
+    split: str = "greedy"
+    remedy: str = "none"
+    competitive_ratio: dict = field(default_factory=dict)
+    seller_steps: int = 0
+    turns: int = 0
+    participation_costs: np.ndarray | None = None
+    edges: np.ndarray | None = None
 
     _objective_field = "welfare"
     _objective_name = "welfare"
     _summary_fields = ("efficiency", "rounds")
+
+    @property
+    def bids_per_buyer(self) -> float:
+        """Bids sent per buyer (spec §2.10 duration metric): messages / n."""
+        return self.messages / max(len(self.buyers), 1)
+
+    def per_buyer(self, a: np.ndarray) -> np.ndarray:
+        """What each buyer values of per-seller quantities a: Σ_j a_ij, or in a route
+        market the thinnest link of its route, min_{l ∈ r_i} a_il."""
+        a = np.asarray(a, dtype=float)
+        if self.market == "route" and self.edges is not None:
+            return np.where(self.edges, a, np.inf).min(axis=1)
+        return a.sum(axis=1)
 
     # ------------------------------------------------------------------ conversions
     def to_dict(self) -> dict[str, Any]:
@@ -119,25 +159,27 @@ class PSPResult(Result):
     def to_frame(self):
         """One row per buyer: bids, allocation, payment, utility, the optimum's share.
 
-        ``bid_price`` is the buyer's (coordinated) bid price, 0 without a bid; see
+        ``bid_price`` is the buyer's highest bid price, 0 without a bid; quantities are
+        totals over sellers (route market: the thinnest link of the route); see
         :meth:`edge_frame` for the per-(buyer, seller) table.
         """
         import pandas as pd
 
         q = np.asarray(self.bids["quantity"])
         p = np.asarray(self.bids["price"])
-        return pd.DataFrame(
-            {
-                "buyer": list(self.buyers),
-                "bid_quantity": q.sum(axis=1),
-                "bid_price": np.where(q > 0, p, 0.0).max(axis=1),
-                "allocation": self.allocation.sum(axis=1),
-                "payment": self.payments.sum(axis=1),
-                "utility": np.asarray(self.utilities, dtype=float),
-                "optimal_allocation": self.optimal_allocation.sum(axis=1),
-                "sellers_used": (self.allocation > 0).sum(axis=1),
-            }
-        )
+        cols = {
+            "buyer": list(self.buyers),
+            "bid_quantity": self.per_buyer(q),
+            "bid_price": np.where(q > 0, p, 0.0).max(axis=1),
+            "allocation": self.per_buyer(self.allocation),
+            "payment": self.payments.sum(axis=1),
+            "utility": np.asarray(self.utilities, dtype=float),
+            "optimal_allocation": self.per_buyer(self.optimal_allocation),
+            "sellers_used": (self.allocation > 0).sum(axis=1),
+        }
+        if self.participation_costs is not None and np.any(self.participation_costs):
+            cols["participation_cost"] = self.participation_costs
+        return pd.DataFrame(cols)
 
     def edge_frame(self):
         """One row per (buyer, seller) edge with a bid, an allocation or an optimal share."""
@@ -164,11 +206,15 @@ class PSPResult(Result):
         """A readable summary: headline numbers and the per-buyer table."""
         lines = [
             self._headline(),
-            f"PSP data exchange (method {self.method}, {self.schedule}, tie break "
-            f"{self.tie_break}, epsilon {self.epsilon:g}); benchmark {self.backend}/"
-            f"{self.solver}, {self.seconds:.3g} s",
+            f"PSP {'route market' if self.market == 'route' else 'data exchange'} (method "
+            f"{self.method}, {self.schedule}, tie break {self.tie_break}, epsilon "
+            f"{self.epsilon:g}"
+            + (f", split {self.split}" if self.split != "greedy" else "")
+            + (f", remedy {self.remedy}" if self.remedy != "none" else "")
+            + f"); benchmark {self.backend}/{self.solver}, {self.seconds:.3g} s",
             f"  status           {self.status.value} after {self.rounds} rounds "
-            f"({self.messages} bids sent; cap {self.max_iterations})",
+            f"({self.messages} bids sent, {self.seller_steps} seller steps; cap "
+            f"{self.max_iterations})",
             f"  welfare          {self.welfare:.6f}",
             f"  optimal welfare  {self.optimal_welfare:.6f}",
             f"  efficiency       {self.efficiency:.6f}  (loss {self.loss:.6g}"
@@ -178,7 +224,9 @@ class PSPResult(Result):
                 else ")"
             ),
             f"  revenue          {float(np.sum(self.revenue)):.6f}",
-            f"  clearing price   {self.clearing_price:.6f} (pooled);  seller duals "
+            f"  competitive      {self._ratios_text()}",
+            f"  clearing price   {self.clearing_price:.6f} (pooled);  "
+            f"{'link' if self.market == 'route' else 'seller'} duals "
             + ", ".join(
                 f"{s} {v:.4f}" for s, v in zip(self.sellers, self.optimal_prices, strict=True)
             ),
@@ -215,6 +263,19 @@ class PSPResult(Result):
         if len(frame) > 50:
             lines.append(f"... {len(frame) - 50} more buyers")
         return "\n".join(lines)
+
+    def _ratios_text(self) -> str:
+        cr = self.competitive_ratio
+        if not cr:
+            return "not measured"
+        out = [f"welfare {cr['welfare']:.6f}"]
+        if cr.get("time") is not None:
+            out.append(
+                f"time {cr['time']:.4g} ({cr['rounds']} / {cr['pooled_rounds']} rounds pooled)"
+            )
+        if cr.get("time_route") is not None:
+            out.append(f"time_route {cr['time_route']:.4g} ({cr['route_rounds']} rounds route)")
+        return ", ".join(out)
 
     # ------------------------------------------------------------------ plots
     def plot(self, ax=None):

@@ -2,8 +2,10 @@
 
 :func:`solve_model` resolves the options (:data:`~.options.OPTIONS`), refuses markets
 whose books and benchmark would not fit in memory, runs the method's dynamics, the
-centralized benchmark (B1) and, for ``dynamics``, the independent 2ε-Nash check, and
-reports a :class:`~.result.PSPResult` whose status says how the run ended.
+centralized benchmark ((B1), or (B3) for a route market) and, for ``dynamics``, the
+independent 2ε-Nash check, measures the competitive ratios (spec §2.10, G1:
+:func:`competitive_ratios`), and reports a :class:`~.result.PSPResult` whose status says
+how the run ended.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ from ...sizes import check_memory
 from ...status import Status
 from .centralized import Benchmark, efficient_allocation
 from .draft import draft_payments, simulate_draft
-from .dynamics import simulate, warm_start
+from .dynamics import Simulation, simulate, warm_start
 from .equilibrium import check_eps_nash
-from .market import Market
+from .market import TINY, Market
 from .options import OPTIONS
 from .result import PSPResult
+from .strategies import make_market
 
 #: Bytes per (buyer, seller) pair: the profile and order books of the dynamics (~330,
 #: measured), the outcome's arrays and the benchmark's cvxpy/Clarabel program (~2,000,
@@ -49,11 +52,95 @@ def loss_bound(model: PSPModel, unsold: np.ndarray, bench: Benchmark) -> float:
     With every buyer linked to every seller and coordinated truthful bids (what the
     dynamics send), W* − W <= Σ_i gap_i + Σ_j (r_j − ρ_j)(U_j − U*_j) where gap_i <= 2ε
     is buyer i's best deviation gain, U the unsold supply at the stop and U* at the
-    optimum; so W* − W <= 2nε + Σ_j (r_j − ρ_j)(U_j − U*_j).
+    optimum; so W* − W <= 2nε + Σ_j (r_j − ρ_j)(U_j − U*_j).  With participation costs
+    a deviation to the optimum's quantities also pays ϱ_i per seller it uses, at most
+    ϱ_i |N(i)|, so Σ_i ϱ_i |N(i)| is added (W itself has no ϱ, spec §3).
     """
-    unsold_opt = np.maximum(model.supply - bench.x.sum(axis=0), 0.0)
+    unsold_opt = np.maximum(model.supply - bench.x.sum(axis=0), 0.0)  # route: x_i per link
     mismatch = float(np.dot(model.reserve - model.retention, unsold - unsold_opt))
-    return 2.0 * model.epsilon * model.n_buyers + mismatch
+    entry = float(np.dot(model.participation(), model.edges.sum(axis=1)))
+    return 2.0 * model.epsilon * model.n_buyers + mismatch + entry
+
+
+def pooled_model(model: PSPModel) -> PSPModel:
+    """One PSP auction with Q = Σ_j Q_j and the same buyers (the T_pooled reference of
+    CR_time, spec §2.10); its reserve and retention are the smallest of the sellers' [R].
+
+    >>> from datamech.models.psp_valuations import LinearCappedValuation as L
+    >>> m = PSPModel([65.0, 85.0], ("A",), (L(1.0, 50.0),), 0.1, reserve=[0.2, 0.1])
+    >>> pm = pooled_model(m)
+    >>> pm.supply.tolist(), pm.reserve.tolist(), pm.sellers, pm.market
+    ([150.0], [0.1], ('pool',), 'substitutes')
+    """
+    return model.with_options(
+        supply=[float(np.sum(model.supply))],
+        sellers=("pool",),
+        reserve=[float(np.min(model.reserve))],
+        retention=[float(np.min(model.retention))],
+        edges=None,
+        market="substitutes",
+        solver_options={},
+    )
+
+
+def _side_run(model: PSPModel, opts: dict[str, Any], remedy: str = "none"):
+    """A reference run for a ratio with the solve's method: the dynamics (cold, or warm
+    if the solve was) or the draft's rules (with the solve's draft options)."""
+    if opts["method"] == "draft":
+        return simulate_draft(
+            model,
+            winners_per_step=opts["winners_per_step"],
+            isp_fallback=opts["isp_fallback"],
+            initial_prices=opts["initial_prices"],
+            record=False,
+            time_limit=opts["time_limit"],
+        )
+    market = make_market(model, remedy=remedy)
+    initial = None
+    if opts.get("warm_start"):
+        initial = warm_start(market, efficient_allocation(model, solver=opts["solver"]))
+    return simulate(market, initial=initial, time_limit=opts["time_limit"])
+
+
+def competitive_ratios(
+    model: PSPModel,
+    rounds: int,
+    efficiency: float,
+    opts: dict[str, Any],
+    same_as_pooled: Simulation | None = None,
+) -> dict[str, Any]:
+    """The measured competitive ratios of a run (spec §2.10, G1; no theoretical value).
+
+    ``welfare`` = W(final)/W*; with ``competitive_ratio`` = ``"time"`` or ``"all"``,
+    ``time`` = T_distributed/T_pooled, the run's rounds over those of one PSP auction
+    with Q = Σ_j Q_j and the same buyers (:func:`pooled_model`) played by the same
+    method (the dynamics' passes, or the draft's time steps); with ``"all"`` on a data
+    market and ``method = "dynamics"``, ``time_route`` = T_distributed/T_route against
+    the route market on the same graph (with the solve's ``remedy``; the draft's rules
+    have no route form).  The rounds behind each ratio (and whether those runs stopped
+    by themselves) are in the dictionary too; ratios not measured are None.
+    """
+    out: dict[str, Any] = {
+        "welfare": efficiency,
+        "time": None,
+        "time_route": None,
+        "rounds": rounds,
+        "pooled_rounds": None,
+        "pooled_converged": None,
+        "route_rounds": None,
+        "route_converged": None,
+    }
+    if opts["competitive_ratio"] == "welfare":
+        return out
+    pooled = same_as_pooled or _side_run(pooled_model(model), opts)
+    out.update(pooled_rounds=pooled.rounds, pooled_converged=pooled.converged)
+    out["time"] = rounds / max(pooled.rounds, 1)
+    route_applies = not model.is_route and opts["method"] == "dynamics"
+    if opts["competitive_ratio"] == "all" and route_applies:
+        route = _side_run(model.with_options(market="route"), opts, opts["remedy"])
+        out.update(route_rounds=route.rounds, route_converged=route.converged)
+        out["time_route"] = rounds / max(route.rounds, 1)
+    return out
 
 
 def price_dispersion(q: np.ndarray, p: np.ndarray) -> float:
@@ -90,9 +177,9 @@ def solve_model(model: PSPModel, **options: Any) -> PSPResult:
     Options (keywords, or the model file's ``[solver]`` table; ``datamech options psp``
     lists them): ``method`` (``dynamics`` | ``draft``), ``tie_break``, ``schedule``,
     ``seed``, ``max_iterations`` (override the model's values), ``time_limit``,
-    ``warm_start``, ``check_nash``, ``nash_sample``, ``backend``/``solver`` (the
-    benchmark's), and for ``draft`` ``winners_per_step``, ``isp_fallback``,
-    ``initial_prices``.  Old names (``tie_rule``, ``max_rounds``, ``max_seconds``, a
+    ``warm_start``, ``check_nash``, ``nash_sample``, ``split``, ``remedy``,
+    ``competitive_ratio``, ``backend``/``solver`` (the benchmark's), and for ``draft``
+    ``winners_per_step``, ``isp_fallback``, ``initial_prices``.  Old names (``tie_rule``, ``max_rounds``, ``max_seconds``, a
     solver name given as ``backend``) work with a ``DeprecationWarning``.
 
     Examples
@@ -121,12 +208,18 @@ def solve_model(model: PSPModel, **options: Any) -> PSPResult:
         hint="fewer buyers, sellers or links",
     )
     if opts["method"] == "draft":
+        if model.is_route:
+            raise ModelError(
+                "solver.method",
+                "draft does not apply: the draft's rules (spec §2.6) are for market = "
+                "'substitutes'; use method = 'dynamics' on a route market",
+            )
         return _solve_draft(model, opts, t0)
     return _solve_dynamics(model, opts, t0)
 
 
 def _solve_dynamics(model: PSPModel, opts: dict[str, Any], t0: float) -> PSPResult:
-    market = Market(model)
+    market = make_market(model, opts["split"], opts["remedy"])
     bench = efficient_allocation(model, solver=opts["solver"])
     initial = warm_start(market, bench) if opts["warm_start"] else None
     sim = simulate(market, initial=initial, time_limit=opts["time_limit"])
@@ -142,6 +235,10 @@ def _solve_dynamics(model: PSPModel, opts: dict[str, Any], t0: float) -> PSPResu
     welfare = outcome.welfare
     loss = bench.welfare - welfare
     bound = loss_bound(model, outcome.unsold, bench)
+    efficiency = welfare / bench.welfare if bench.welfare > 0 else float("nan")
+    # one seller, plain market: the pooled auction is this very market (the same run)
+    same = model.n_sellers == 1 and type(market) is Market
+    ratios = competitive_ratios(model, sim.rounds, efficiency, opts, sim if same else None)
     status, advice = _status(model, sim.stopped, sim.rounds, sim.max_iterations, nash, opts)
     notes = []
     if status is Status.EVALUATED and loss > bound + 1e-6 * max(1.0, abs(bench.welfare)):
@@ -168,7 +265,7 @@ def _solve_dynamics(model: PSPModel, opts: dict[str, Any], t0: float) -> PSPResu
         revenue=outcome.revenue,
         welfare=welfare,
         optimal_welfare=bench.welfare,
-        efficiency=welfare / bench.welfare if bench.welfare > 0 else float("nan"),
+        efficiency=efficiency,
         loss=loss,
         loss_bound=bound,
         warnings=tuple(notes),
@@ -190,6 +287,14 @@ def _solve_dynamics(model: PSPModel, opts: dict[str, Any], t0: float) -> PSPResu
         dynamics_seconds=sim.seconds,
         benchmark_seconds=bench.seconds,
         warm_start=initial is not None,
+        market=model.market,
+        split=opts["split"],
+        remedy=opts["remedy"],
+        competitive_ratio=ratios,
+        seller_steps=sim.seller_steps,
+        turns=sim.turns,
+        participation_costs=market.rho * (q > TINY).sum(axis=1),
+        edges=model.edges,
     )
 
 
@@ -211,6 +316,9 @@ def _solve_draft(model: PSPModel, opts: dict[str, Any], t0: float) -> PSPResult:
     status, advice = _status(model, run.stopped, run.rounds, run.max_iterations, None, opts)
     notes: list[str] = []
     status, advice = _benchmark_accuracy(bench, status, advice, notes)
+    efficiency = welfare / bench.welfare if bench.welfare > 0 else float("nan")
+    ratios = competitive_ratios(model, run.rounds, efficiency, opts)
+    rho = model.participation() * (run.x > TINY).sum(axis=1)
     for note in notes:
         warnings.warn(note, RuntimeWarning, stacklevel=3)
     return PSPResult(
@@ -228,11 +336,11 @@ def _solve_draft(model: PSPModel, opts: dict[str, Any], t0: float) -> PSPResult:
         bids={"quantity": run.x, "price": run.price},
         allocation=run.x,
         payments=c,
-        utilities=values - c.sum(axis=1),
+        utilities=values - c.sum(axis=1) - rho,
         revenue=c.sum(axis=0),
         welfare=welfare,
         optimal_welfare=bench.welfare,
-        efficiency=welfare / bench.welfare if bench.welfare > 0 else float("nan"),
+        efficiency=efficiency,
         loss=bench.welfare - welfare,
         loss_bound=None,
         warnings=tuple(notes),
@@ -255,6 +363,10 @@ def _solve_draft(model: PSPModel, opts: dict[str, Any], t0: float) -> PSPResult:
         benchmark_seconds=bench.seconds,
         reserves=run.reserve,
         isp_purchases=run.isp,
+        competitive_ratio=ratios,
+        seller_steps=run.seller_steps,
+        participation_costs=rho,
+        edges=model.edges,
     )
 
 
@@ -289,17 +401,28 @@ def _status(
     if nash is not None and not nash.ok:
         worst = nash.detail.get("worst_buyer")
         who = f"buyer {model.buyers[worst]!r}" if worst is not None else "a buyer"
+        if opts.get("split") == "equal":
+            fix = (
+                "the draft's equal split is not a best reply here (a buyer gains by "
+                "buying the cheapest units first): use split = 'greedy'"
+            )
+        else:
+            fix = "lower epsilon, or use tie_break = 'proportional' (the ε-best reply assumes it)"
         return Status.NOT_CONVERGED, (
             f"the dynamics stopped, but {who} gains {float(nash.max_violation):.3g} > 2 "
             f"epsilon = {nash.tolerance:.3g} by deviating, so the stop is not a 2ε-Nash "
-            "equilibrium: lower epsilon, or use tie_break = 'proportional' (the ε-best "
-            "reply assumes it)"
+            f"equilibrium: {fix}"
         )
     return Status.EVALUATED, None
 
 
 def _bound_warning(model: PSPModel, loss: float, bound: float) -> str:
-    if model.edges.all():
+    if model.is_route:
+        why = (
+            "in a route market a buyer bids its whole marginal value on every link of its "
+            "route, which can block buyers of one link (docs/psp.md, Route market)"
+        )
+    elif model.edges.all():
         why = "the graph is complete: check the tie rule (the bound assumes no ties at bids)"
     else:
         why = (

@@ -16,6 +16,9 @@ parameter is in its class docstring and in :mod:`.reading`):
   summing to 1).  Entries given as integers, Fractions or ``"p/q"`` strings are kept
   exact; a float anywhere makes the law a float law.
 * ``mixture``: ``weights`` and ``components`` (a list of tables of the families above).
+* ``expression``: ``cdf`` or ``pdf`` (an expression in ``v``) and ``support``
+  (``[low, high]``, ``high`` may be ``"inf"``); sympy derives the rest
+  (:mod:`.expression`, imported on first use: it needs sympy).
 
 Numbers are ints, floats or ``"p/q"`` strings, mixed freely (:mod:`datamech.numeric`);
 types, bounds and scales lie in [0, 1e12] (rescale the currency unit beyond).
@@ -35,7 +38,8 @@ milliseconds); for continuous irregular laws the prices are a fine quantile grid
 Layout: :mod:`.reading` (parameter ranges, fast list reading), :mod:`.ironing` (PAVA,
 price ladders), :mod:`.rlaw` (the law of r), :mod:`.base` (the interface),
 :mod:`.discrete` (finite laws), :mod:`.continuous` (parametric families),
-:mod:`.mixture`, :mod:`.tables` (model-file tables).
+:mod:`.mixture`, :mod:`.tables` (model-file tables), :mod:`.expression` (laws written
+as expressions) and :mod:`.derivation` (their time-bounded sympy derivations).
 
 Examples
 --------
@@ -80,20 +84,23 @@ from .reading import (
     read_param,
 )
 from .rlaw import RLaw
-from .tables import FAMILIES, from_table, to_table
+from .tables import FAMILIES, LAW_KEYS, from_table, to_table
 
 __all__ = [
     "FAMILIES",
     "GRID",
+    "LAW_KEYS",
     "MAX_VALUE",
     "MIN_SCALE",
     "PARETO_SHAPE_RANGE",
     "POWER_SHAPE_RANGE",
     "PROB_TOL",
     "RATE_RANGE",
+    "ClosedForms",
     "ContinuousLaw",
     "Discrete",
     "Exponential",
+    "ExpressionLaw",
     "LadderLaw",
     "Mixture",
     "Pareto",
@@ -111,6 +118,17 @@ __all__ = [
     "read_param",
     "to_table",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``ExpressionLaw`` and ``ClosedForms`` (:mod:`.expression`), imported when first
+    asked for, so that the other laws do not import sympy."""
+    if name in ("ExpressionLaw", "ClosedForms"):
+        from . import expression
+
+        return getattr(expression, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Deprecated alias of :class:`ContinuousLaw` (imported by the bilateral solvers).
 _Continuous = ContinuousLaw

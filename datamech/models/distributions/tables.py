@@ -14,7 +14,7 @@ from .discrete import Discrete
 from .mixture import Mixture
 from .reading import MIN_SCALE, range_hint, read_param
 
-__all__ = ["FAMILIES", "from_table", "to_table"]
+__all__ = ["FAMILIES", "KEYS", "LAW_KEYS", "from_table", "to_table"]
 
 FAMILIES = (
     "uniform",
@@ -24,6 +24,7 @@ FAMILIES = (
     "truncated_equal_revenue",
     "discrete",
     "mixture",
+    "expression",
 )
 
 #: allowed and required keys of each family's table (besides ``family``)
@@ -35,7 +36,12 @@ KEYS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "truncated_equal_revenue": (frozenset({"high", "n", "scale"}), ("high",)),
     "discrete": (frozenset({"values", "probs"}), ("values", "probs")),
     "mixture": (frozenset({"weights", "components"}), ("weights", "components")),
+    "expression": (frozenset({"cdf", "pdf", "support"}), ("support",)),
 }
+
+#: every key a law's table may hold, whatever its family (for readers that take a law
+#: inline in a larger table, e.g. a mechanism agent, and must tell its keys apart)
+LAW_KEYS: frozenset[str] = frozenset({"family"}).union(*(keys for keys, _ in KEYS.values()))
 
 
 def from_table(table: Mapping[str, Any], field: str = "buyer") -> TypeDistribution:
@@ -93,6 +99,10 @@ def from_table(table: Mapping[str, Any], field: str = "buyer") -> TypeDistributi
         return TruncatedEqualRevenue(scale, t["high"], where=field)
     if fam == "discrete":
         return Discrete(t["values"], t["probs"], where=field)
+    if fam == "expression":
+        from .expression import ExpressionLaw  # sympy is imported for expression laws only
+
+        return ExpressionLaw(t.get("cdf"), t.get("pdf"), t["support"], where=field)
     comps = t["components"]
     if not isinstance(comps, list) or not comps:
         raise ModelError(f"{field}.components", "must be a non-empty array of tables")

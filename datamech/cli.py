@@ -19,6 +19,7 @@ and stderr says what to change); 1 an internal error (a bug: please report it).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -90,13 +91,43 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true")
     r.add_argument("--out", metavar="DIR")
 
-    v = sub.add_parser("verify", help="run the registered symbolic checks")
-    v.add_argument("names", nargs="*", help="check names (default: all)")
+    v = sub.add_parser(
+        "verify",
+        help="run the symbolic checks (the papers' identities, or those that apply to FILE)",
+        description="datamech verify [NAME ...] [--family F]: the registered checks of the "
+        "papers; datamech verify FILE.toml: the checks that apply to the model in FILE, with "
+        "its numbers substituted. --module M imports your own checks (this runs your code: "
+        "an explicit opt-in).",
+    )
+    v.add_argument("names", nargs="*", help="check names (default: all), or one model file")
     v.add_argument("--family", help="only this family's checks (e.g. chain)")
     v.add_argument("--json", action="store_true")
+    v.add_argument(
+        "--module",
+        dest="modules",
+        action="append",
+        default=[],
+        metavar="M",
+        help="import this module (name or .py path) and run its registered checks too",
+    )
 
     add_sweep_parser(sub)
+    for module, adder in _EXTRA_PARSERS:
+        getattr(importlib.import_module(module), adder)(sub)
     return p
+
+
+# subcommands whose parser and function live with their feature (module, parser adder)
+_EXTRA_PARSERS = (
+    ("datamech.solvers.mechanism.cli", "add_audit_parser"),
+    ("datamech.schema.cli", "add_new_parser"),
+    ("datamech.schema.cli", "add_schema_parser"),
+)
+_EXTRA_COMMANDS = {
+    "audit": ("datamech.solvers.mechanism.cli", "audit_command"),
+    "new": ("datamech.schema.cli", "new_command"),
+    "schema": ("datamech.schema.cli", "schema_command"),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -154,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
                 return _reproduce(args)
             if args.command == "sweep":
                 return sweep_command(args)
+            if args.command in _EXTRA_COMMANDS:
+                module, name = _EXTRA_COMMANDS[args.command]
+                return getattr(importlib.import_module(module), name)(args)
             return _verify(args)
     except (ModelError, SolverError) as exc:
         print(f"datamech: error: {_one_line(exc)}", file=sys.stderr)
@@ -298,28 +332,11 @@ def _reproduce(args) -> int:
 
 
 def _verify(args) -> int:
-    from .symbolic import run_checks
+    from .symbolic.verify_file import verify
 
-    results = run_checks(names=args.names or None, family=args.family)
-    failed = [r for r in results if not r.passed]
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "passed": len(results) - len(failed),
-                    "failed": len(failed),
-                    "checks": [r.to_dict() for r in results],
-                }
-            )
-        )
-    else:
-        for r in results:
-            mark = "PASS" if r.passed else "FAIL"
-            print(f"{mark}  {r.name}: {r.identity}")
-            if not r.passed and r.detail:
-                print(f"      {r.detail}")
-        print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
+    report, code = verify(args.names, family=args.family, json=args.json, modules=args.modules)
+    print(report)
+    return code
 
 
 if __name__ == "__main__":

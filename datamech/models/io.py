@@ -7,17 +7,33 @@ Every model file has a ``[model]`` table with ``kind``.  Each family registers a
 
 from __future__ import annotations
 
-import math
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
-from fractions import Fraction
+import warnings
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..errors import ModelError
 from ..numeric import describe_value
+from ..schema import validate
+from ..schema.checks import check_choice, check_keys, check_name
+from ..schema.toml_text import dumps_toml
+
+__all__ = [
+    "KIND_MODULES",
+    "check_choice",
+    "check_keys",
+    "check_name",
+    "dumps_toml",
+    "from_dict",
+    "kind_of",
+    "known_kinds",
+    "load",
+    "read_toml",
+    "register_kind",
+    "save",
+    "to_dict",
+]
 
 _READERS: dict[str, Callable[[dict[str, Any]], Any]] = {}
 _WRITERS: dict[type, tuple[str, Callable[[Any], dict[str, Any]]]] = {}
@@ -52,74 +68,6 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ModelError("file", f"{p} is not valid TOML ({exc})") from None
 
 
-def check_keys(
-    table: Mapping[str, Any], where: str, allowed: Iterable[str], required: Iterable[str] = ()
-) -> None:
-    """Raise ``ModelError`` for unknown or missing keys of ``table`` (called ``where``).
-
-    All missing keys are reported in one message.
-
-    >>> check_keys({"kappa": 1}, "buyers[0].valuation", ["family", "kappa", "qbar"],
-    ...            ["family", "kappa", "qbar"])
-    Traceback (most recent call last):
-    ...
-    datamech.errors.ModelError: buyers[0].valuation: missing required keys family, qbar
-    """
-    if not isinstance(table, Mapping):
-        raise ModelError(where, f"must be a table, got {describe_value(table)}")
-    allowed = set(allowed)
-    unknown = sorted(map(str, set(table) - allowed))
-    if unknown:
-        raise ModelError(
-            f"{where}.{unknown[0]}" if where else unknown[0],
-            f"unknown key (allowed: {', '.join(sorted(allowed))})",
-        )
-    missing = [key for key in required if key not in table]
-    if len(missing) == 1:
-        raise ModelError(f"{where}.{missing[0]}" if where else missing[0], "is required")
-    if missing:
-        raise ModelError(where or "file", f"missing required keys {', '.join(missing)}")
-
-
-def check_name(value: Any, field: str, *, required: bool = True) -> str:
-    """A model-file name (a string); anything else raises ``ModelError`` naming ``field``.
-
-    >>> check_name("s1", "sellers[0].name")
-    's1'
-    >>> check_name(["offline"], "model.kind")
-    Traceback (most recent call last):
-    ...
-    datamech.errors.ModelError: model.kind: must be a string, got a list
-    """
-    if not isinstance(value, str):
-        raise ModelError(field, f"must be a string, got {describe_value(value)}")
-    if required and not value.strip():
-        raise ModelError(field, "must not be empty")
-    return value
-
-
-def check_choice(value: Any, field: str, choices: Iterable[str]) -> str:
-    """A model-file name that must be one of ``choices``; ``ModelError`` listing them otherwise.
-
-    >>> check_choice("uniform", "buyer.family", ["uniform", "exponential"])
-    'uniform'
-    >>> check_choice({"a": 1}, "buyer.family", ["uniform", "exponential"])
-    Traceback (most recent call last):
-    ...
-    datamech.errors.ModelError: buyer.family: must be a string, got a table
-    >>> check_choice("unifrom", "buyer.family", ["uniform", "exponential"])
-    Traceback (most recent call last):
-    ...
-    datamech.errors.ModelError: buyer.family: unknown value 'unifrom' (allowed: uniform, exponential)
-    """
-    choices = list(choices)
-    if not isinstance(value, str):
-        raise ModelError(field, f"must be a string, got {describe_value(value)}")
-    if value not in choices:
-        raise ModelError(field, f"unknown value {value!r} (allowed: {', '.join(choices)})")
-    return value
-
-
 def load(path: str | Path):
     """Read a model file of any kind and return the kind's model object.
 
@@ -145,7 +93,29 @@ def from_dict(data: Mapping[str, Any]):
     _ensure_registered(kind)
     if "solver" in data and not isinstance(data["solver"], Mapping):
         raise ModelError("solver", f"must be a table, got {describe_value(data['solver'])}")
-    return _READERS[kind](dict(data))
+    reader = _READERS[kind]
+    try:
+        validate(kind, data)
+    except ModelError as problem:
+        raise _worded_by_reader(reader, data) or problem from None
+    return reader(dict(data))
+
+
+def _worded_by_reader(reader: Callable[[dict[str, Any]], Any], data: Mapping[str, Any]):
+    """The reader's own ``ModelError`` for a file the declaration refused, or None.
+
+    A kind's reader knows its model and often words a problem better (``seller name 's1'
+    is used twice``, a range with the reason for it); the declaration's check stands for
+    everything the reader lets through or fails on without a ``ModelError``."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader(dict(data))
+    except ModelError as exc:
+        return exc
+    except Exception:  # noqa: BLE001 - the declaration's message is the answer then
+        return None
+    return None
 
 
 def _writer_of(model) -> tuple[str, Callable[[Any], dict[str, Any]]] | None:
@@ -201,63 +171,3 @@ def kind_of(model) -> str:
     if entry is None:
         raise ModelError("model", f"{type(model).__name__} is not a datamech model")
     return entry[0]
-
-
-# ---------------------------------------------------------------- TOML writing
-def _scalar(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, Fraction):
-        return str(v.numerator) if v.denominator == 1 else f'"{v}"'
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return repr(v)
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if hasattr(v, "item"):  # numpy scalar
-        return _scalar(v.item())
-    raise TypeError(f"cannot write {v!r} to TOML")
-
-
-def _value(v: Any) -> str:
-    if isinstance(v, np.ndarray):
-        v = v.tolist()
-    if isinstance(v, (list, tuple)):
-        if v and isinstance(v[0], (list, tuple)):
-            return "[\n" + "".join(f"  {_value(row)},\n" for row in v) + "]"
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    return _scalar(v)
-
-
-def dumps_toml(data: Mapping[str, Any]) -> str:
-    """Serialize nested dicts (tables, arrays of tables, scalars, nested lists) to TOML."""
-    lines: list[str] = []
-
-    def emit(table: Mapping[str, Any], prefix: str) -> None:
-        subtables = []
-        for k, v in table.items():
-            if isinstance(v, Mapping):
-                subtables.append((k, v, False))
-            elif isinstance(v, list) and v and all(isinstance(x, Mapping) for x in v):
-                subtables.append((k, v, True))
-            else:
-                lines.append(f"{k} = {_value(v)}")
-        for k, v, is_array in subtables:
-            name = f"{prefix}.{k}" if prefix else k
-            if is_array:
-                for item in v:
-                    lines.append("")
-                    lines.append(f"[[{name}]]")
-                    emit(item, name)
-            else:
-                lines.append("")
-                lines.append(f"[{name}]")
-                emit(v, name)
-
-    emit(data, "")
-    return "\n".join(lines).lstrip("\n") + "\n"

@@ -78,7 +78,7 @@ def headline_averages(rows) -> dict:
 
 @dataclass(frozen=True)
 class Table1(ResultMixin):
-    """Rows of Table 1 with the paper's numbers and flags (|ours - paper| > 3 std)."""
+    """Rows of Table 1 with the paper's numbers and flags (``|ours - paper| > 3 std``)."""
 
     rows: list
     n: int

@@ -1,26 +1,28 @@
 """Model files for bilateral data trade (seed 003 §4), kind ``bilateral``.
 
-[model]
-kind = "bilateral"
-alpha = "1/2"            # scaling exponent in (0, 1]; alpha = 1 is the indivisible good
-# good = "indivisible"   # instead of alpha: value v x, cost c x, x in [0, 1]
-mechanism = "all"        # or one of first_best, second_best, seller_proposing,
-                         # buyer_proposing, broker, posted_price (or a list of them)
-profiles = [[0.5, 1.2]]  # optional realized (v, c) at which payments are reported
-# price = 0.5            # optional fixed posted price (indivisible good)
+A model file::
 
-[buyer]                  # the buyer's value law, syntax of datamech.models.distributions
-family = "uniform"
-low = 0
-high = 1
+    [model]
+    kind = "bilateral"
+    alpha = "1/2"            # scaling exponent in (0, 1]; alpha = 1 is the indivisible good
+    # good = "indivisible"   # instead of alpha: value v x, cost c x, x in [0, 1]
+    mechanism = "all"        # or one of first_best, second_best, seller_proposing,
+                             # buyer_proposing, broker, posted_price (or a list of them)
+    profiles = [[0.5, 1.2]]  # optional realized (v, c) at which payments are reported
+    # price = 0.5            # optional fixed posted price (indivisible good)
 
-[seller]                 # the seller's unit-cost law
-family = "uniform"
-low = 1
-high = 2
+    [buyer]                  # the buyer's value law, syntax of datamech.models.distributions
+    family = "uniform"
+    low = 0
+    high = 1
 
-[solver]                 # optional: options of the solver (``datamech options bilateral``)
-method = "lagrangian"
+    [seller]                 # the seller's unit-cost law
+    family = "uniform"
+    low = 1
+    high = 2
+
+    [solver]                 # optional: options of the solver (``datamech options bilateral``)
+    method = "lagrangian"
 
 Types (support ends, atoms, profiles, the price) lie in [0, 1e12], the range of
 :mod:`datamech.models.distributions`: the model is homogeneous of degree one in (v, c),

@@ -343,7 +343,7 @@ def paper_model(
     * Model 1: w_k = exp(k/2), k = -2n..2n (positive, homogeneous).
     * Model 2: w_k = k/(2n), k = 0..2n, neighbours clipped to [0, 2n] (exact rationals).
     * Model 3: the paper writes w_k = (-e)^(k/2), k = -2n..2n, which is not real for odd k.
-      Readings (``model3=``): ``"signed"`` (default) sign(k) e^(|k|/2);
+      Readings (``model3=``): ``"signed"`` (default) ``sign(k) e^(|k|/2)``;
       ``"alternating"`` (-1)^k e^(k/2); ``"real-part"`` Re((-e)^(k/2)) = cos(pi k/2) e^(k/2).
       None of them reproduces the paper's Table 1 column for Model 3 (RAW SW 2.021,
       TV 0.660).  ``"signed"`` is the default because it comes closest: its RAW TV is

@@ -3,7 +3,7 @@
 Valuations live on a bounded support [L0, H0] and are Markov (Assumption 2.1): v_0 is a
 known value and v_i given v_{i-1} = w has conditional density f_i(. | w) on [L0, H0].
 Algorithm 4 (``datamech.solvers.chain.fptas``) needs f_i to be K0-log-Lipschitz in the
-conditioning value (Def 3.7):
+conditioning value (Def 3.7)::
 
     |log f_i(v | a) - log f_i(v | b)| <= K0 |a - b|   for all v, a, b in [L0, H0].
 
@@ -15,7 +15,7 @@ Families
 * :class:`TruncatedNormalWalk` -- v | w ~ N(w, sigma^2) truncated to [L0, H0];
   K0 = (H0 - L0) / sigma^2.
 * :class:`TiltedKernel` -- f(v | w) proportional to exp(kappa v w) on [L0, H0];
-  K0 = |kappa| (H0 - L0).
+  ``K0 = |kappa| (H0 - L0)``.
 * :class:`CustomKernel` -- any CDF given as a Python callable, with a user-given K0.
 
 Examples
@@ -268,7 +268,7 @@ class TiltedKernel(ConditionalLaw):
     where the law tends to the uniform one.
 
     Log-Lipschitz constant (Def 3.7): d/dw log f(v | w) = kappa (v - E_w[v]), so
-    K0 = |kappa| (H0 - L0).
+    ``K0 = |kappa| (H0 - L0)``.
 
     Parameters
     ----------
@@ -336,7 +336,7 @@ class TiltedKernel(ConditionalLaw):
         return np.where((v >= L0) & (v <= H0), dens, 0.0)
 
     def log_lipschitz(self, L0: float | None = None, H0: float | None = None) -> float:
-        """K0 = |kappa| (H0 - L0)."""
+        """``K0 = |kappa| (H0 - L0)``."""
         L0, H0 = _support_args(self, L0, H0)
         return abs(self.kappa) * (H0 - L0)
 

@@ -7,7 +7,8 @@ every combination of values of some of its entries and write one table row per c
 multiplied out or zipped.  The engine (:mod:`.engine`): this process, local worker
 processes or a Dask cluster, a progress bar, retries of cases whose worker died, and a
 journal (:mod:`.journal`) so that a killed sweep resumes where it stopped.  The
-paper's chain models keep their own flags (:mod:`.chain`), run on the same engine.
+paper's chain models keep their own flags (:mod:`~datamech.experiments.sweep.chain`),
+run on the same engine.
 
 Examples
 --------

@@ -47,7 +47,7 @@ class Game:
 
     Parameters
     ----------
-    payoffs : array, shape (n, |A_1|, ..., |A_n|, |Theta|)
+    payoffs : array, shape ``(n, |A_1|, ..., |A_n|, |Theta|)``
         ``payoffs[i, a_1, ..., a_n, theta]`` is pi_i(a; theta); buyer i's utility is
         v_i * pi_i (Assumption 1).  Entries: numbers (``"p/q"`` strings too) with
         ``|x| <= 1e6``.
@@ -109,12 +109,12 @@ class Game:
 
     @property
     def action_counts(self) -> tuple[int, ...]:
-        """|A_i| for each buyer."""
+        """``|A_i|`` for each buyer."""
         return tuple(int(s) for s in self.payoffs.shape[1:-1])
 
     @property
     def n_states(self) -> int:
-        """|Theta|."""
+        """``|Theta|``."""
         return int(self.payoffs.shape[-1])
 
     @property

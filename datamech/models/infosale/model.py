@@ -27,7 +27,7 @@ class InfoSaleModel:
     Parameters
     ----------
     game : Game
-    prior : array of |Theta| probabilities
+    prior : array of ``|Theta|`` probabilities
         Numbers or ``"p/q"`` strings, summing to 1.
     types : TypeDistribution or sequence of them
         One law per buyer (one law is shared by all).

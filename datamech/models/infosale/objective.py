@@ -182,7 +182,7 @@ class Constraints:
     nonnegative_payments : bool
         p_i >= 0 (Ch. 2).
     outside_option : float, optional
-        Replace the worst-case K_i by this number (a fixed outside option, |K| <= 1e6).
+        Replace the worst-case K_i by this number (a fixed outside option, ``|K| <= 1e6``).
 
     >>> Constraints(truthfulness=False).truthfulness
     'off'

@@ -424,7 +424,7 @@ def solve_fptas(
     one.  The lifted strategies (Eq. 26) evaluated at the fine points are a strategy
     profile of the fine model; for each player i and fine value v the exact best gain
     s†_i(v) = max_p g_i(v, p) and the gain of the lifted price g_i(v, p~_i(v)) are computed
-    on the fine model (``fast.profile_gains``).  Reported:
+    on the fine model (``fast.profile_gains``).  Reported::
 
         achieved_epsilon = max_{i, v} max( (s†_i(v) - g_i(v, p~_i(v))) / max(1, s†_i(v)),
                                            |s~_i(v) - s†_i(v)| / max(1, s†_i(v)) ),

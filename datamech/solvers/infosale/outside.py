@@ -1,7 +1,7 @@
 """The outside option K_i of Def 4 / Lemma 3: a buyer's worst case without the signal.
 
 K_i is the value of a small LP of its own (scipy's HiGHS): the opponents choose a rule
-rho(a_-i | theta) (E7: it may depend on theta) to minimize the best payoff buyer i can
+``rho(a_-i | theta)`` (E7: it may depend on theta) to minimize the best payoff buyer i can
 secure by choosing an action blind.
 """
 
@@ -28,8 +28,8 @@ LINPROG_STATUS = {
 def outside_option(model: InfoSaleModel, i: int) -> float | np.ndarray:
     """K_i of Def 4 / Lemma 3: the buyer's worst-case payoff without the seller's signal.
 
-    Under Assumption 1, K_i = min_rho max_{a_i} sum_theta P(theta) sum_{a_-i}
-    rho(a_-i | theta) pi_i(a_i, a_-i; theta), a small LP in which the opponents' rule rho
+    Under Assumption 1, ``K_i = min_rho max_{a_i} sum_theta P(theta) sum_{a_-i}
+    rho(a_-i | theta) pi_i(a_i, a_-i; theta)``, a small LP in which the opponents' rule rho
     may depend on theta (E7).  Example 3 gives K = mu - alpha; the §5.1 game gives
     K = alpha mu (spec §4.1 item 8).  For a general utility the value depends on the
     type, and an array K_i[k] (the right-hand side itself) is returned.

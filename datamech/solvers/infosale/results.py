@@ -120,7 +120,7 @@ class InfoSaleResult(InfoSaleFigures, Result):
     interim_accuracy : list of arrays or None
         P[A_i = theta | V_i = v_k].
     obedience_duals : list of arrays or None
-        Shadow prices (>= 0) of the obedience constraints, shape (m_i, |A_i|, |A_i|):
+        Shadow prices (>= 0) of the obedience constraints, shape ``(m_i, |A_i|, |A_i|)``:
         entry [k, a, a'] is the loss of objective per unit tightening of "type k told a
         prefers a to a'" (conditional-expectation form); None when obedience is off or
         the method has no duals.  The reduced LP (n = 2 binary, Prop 3) has one
@@ -134,7 +134,7 @@ class InfoSaleResult(InfoSaleFigures, Result):
     implementable : bool
         Under Assumption 1: pi~_i non-decreasing for every buyer (Prop 2), so the
         reported payments make the rule truthful.
-    sigma : ndarray, shape (|Theta|, C, |A|)
+    sigma : ndarray, shape ``(|Theta|, C, |A|)``
         sigma(a | theta, cell) (cells and action profiles flattened row-major); not in
         ``to_dict``.
     backend : str
@@ -319,7 +319,7 @@ def assemble(
     advice: str | None = None,
     extra: dict | None = None,
 ) -> InfoSaleResult:
-    """Every reported quantity of a rule sigma (S, C, |A|) and interim payments."""
+    """Every reported quantity of a rule sigma ``(S, C, |A|)`` and interim payments."""
     game = model.game
     sig = sigma.reshape(lay.n_states, lay.n_cells, lay.n_act)
     joint = lay.prior[:, None] * lay.joint[None, :]  # (S, C)

@@ -1,7 +1,8 @@
 """The offline problem of selling data with scaling-law values (seed 003 §2).
 
-* :mod:`.mechanism`: Theorem 2.2's mechanism (Theorem A.1 with ``h``) and its expected
-  profit (exact, quadrature, Monte Carlo); :mod:`.quadrature` its numerics;
+* :mod:`~datamech.solvers.scaling.offline.mechanism`: Theorem 2.2's mechanism (Theorem
+  A.1 with ``h``) and its expected profit (exact, quadrature, Monte Carlo);
+  :mod:`.quadrature` its numerics;
 * :mod:`.checks`: payment identity, IR and monotonicity; :mod:`.interim`: the
   interim allocation and payment tables by type;
 * :mod:`.amd` and :mod:`.pvv`: the convex programs (P-AMD) and (P-VV) in cvxpy;

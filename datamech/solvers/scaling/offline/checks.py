@@ -42,8 +42,8 @@ TOL = 1e-9  #: relative tolerance of the IR and monotonicity checks in floats
 
 def check_profiles(mech: Any, max_profiles: int = MAX_PROFILES) -> dict[str, Any]:
     """Every profile of discrete buyers: ``revenue``, ``cost``, ``profit`` (E[sum p] -
-    c E[D], which must equal OFFL), ``identity_gap`` max_i |E[p_i] - E[phi^ir_i z_i]|,
-    ``ir_ok`` (ex post) and ``monotone_ok`` (z_i nondecreasing in v_i for every v_-i)."""
+    c E[D], which must equal OFFL), ``identity_gap`` ``max_i |E[p_i] - E[phi^ir_i z_i]|``,
+    ``ir_ok`` (ex post) and ``monotone_ok`` (z_i nondecreasing in v_i for every ``v_-i``)."""
     dists = mech.dists
     sizes = [len(d.values) for d in dists]
     if math.prod(sizes) > max_profiles:
@@ -127,7 +127,7 @@ def check_sampled(
 
     For each buyer i and each level u in ``levels`` the others' types are set to
     their u-quantiles; then the DSIC identity E_{v_i}[p_i] = E_{v_i}[phi^ir_i z_i]
-    (which holds for every fixed v_-i) is checked by quadrature over v_i (exact sums
+    (which holds for every fixed ``v_-i``) is checked by quadrature over v_i (exact sums
     for a discrete buyer), ex-post IR v_i z_i - p_i >= 0 and monotonicity of z_i on
     ``grid`` quantiles of v_i.  Returns ``identity_gap`` (max absolute difference),
     ``identity_rel_gap``, ``ir_ok``, ``monotone_ok`` and ``profiles_checked``.

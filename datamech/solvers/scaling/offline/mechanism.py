@@ -6,7 +6,7 @@ With r_i = (phi_i^ir(v_i))_+ (spec §2.1) the optimum produces
     D*(v) = ((alpha/c) sum_i r_i)^{1/(1-alpha)},     x_i* = 1[r_i > 0] D*(v),
 
 and charges the DSIC payments of Remark 2.1,
-p_i(v) = v_i x_i(v)^alpha - int_0^{v_i} x_i(t, v_-i)^alpha dt (for discrete types
+``p_i(v) = v_i x_i(v)^alpha - int_0^{v_i} x_i(t, v_-i)^alpha dt`` (for discrete types
 p(v_j) = sum_{l <= j} v_l (z_l - z_{l-1}), z = x^alpha).  Its expected profit is
 OFFL = (1-alpha)(alpha/c)^{alpha/(1-alpha)} E[(sum_i r_i)^{1/(1-alpha)}] (Lemma B.1):
 
@@ -276,7 +276,7 @@ class OfflineMechanism:
         return (self.ratio * sum(rs)) ** (self.k - 1)
 
     def payments(self, v: Sequence[Any]) -> list[Any]:
-        """DSIC payments p_i(v) = v_i z_i(v) - int_{v^0_i}^{v_i} z_i(t, v_-i) dt with
+        """DSIC payments ``p_i(v) = v_i z_i(v) - int_{v^0_i}^{v_i} z_i(t, v_-i) dt`` with
         z = x^alpha (h_i(x) under Theorem A.1); Remark 2.1."""
         rs = self.r(v)
         return [self.payment(i, v[i], rs) for i in range(len(self.dists))]

@@ -1,7 +1,7 @@
 """Online mechanisms for selling data with scaling-law values (seed 003 §3, App. B).
 
-* :mod:`.mechanism`: the four mechanisms (optimal, two-stage, greedy, non-adaptive),
-  their expected profits, paths and payments;
+* :mod:`~datamech.solvers.scaling.online.mechanism`: the four mechanisms (optimal,
+  two-stage, greedy, non-adaptive), their expected profits, paths and payments;
 * :mod:`.dp`: the optimal mechanism's dynamic program (exact pieces or a grid);
   :mod:`.scenario_tree`: the same optimum as one convex program (cvxpy);
 * :mod:`.laws`: tables and quantile nodes of the laws of r; :mod:`.bounds`: Rosenthal's

@@ -75,6 +75,31 @@ def silence_native_stdout(active: bool = True) -> Iterator[None]:
             os.close(saved)
 
 
+def new_highs() -> Any:
+    """A ``highspy.Highs`` with its output off, built without its start-up banner.
+
+    highspy prints "Running HiGHS ..." on file descriptor 1 when the object is built,
+    before any option can be set; the descriptor itself is pointed at /dev/null for that
+    moment (whatever ``sys.stdout`` is: a terminal, pytest's capture or a notebook), so
+    the banner never reaches ``datamech solve --json`` output or a notebook.
+    """
+    import highspy
+
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    return h
+
+
 def cvxpy_solver(name: str | None, default: str, field: str = "solver.solver") -> str:
     """A user's solver name as cvxpy's (``"highs"`` -> ``"HIGHS"``), checked as installed."""
     import cvxpy as cp

@@ -35,7 +35,8 @@ from .status import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, exit_code
 REPRODUCIBLE = ("table1", "robustness", "figure2", "figure3")
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
+    """The `datamech` command's argument parser (also read by the docs tests)."""
     from . import __version__
 
     p = argparse.ArgumentParser(
@@ -164,7 +165,7 @@ def _warning_line(message, category, filename, lineno, file=None, line=None) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     from .progress import quiet
 
     quiet_mode = bool(getattr(args, "quiet", False) or getattr(args, "json", False))

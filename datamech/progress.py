@@ -55,7 +55,7 @@ def progress(
     Use it as an iterable wrapper, or without ``iterable`` as a context manager with
     ``.update(n)``.  ``min_total``: show no bar for totals below it (small work).
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     size = total if total is not None else _len(iterable)
     disable = not enabled() or (size is not None and size < min_total)

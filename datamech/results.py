@@ -39,6 +39,9 @@ from .numeric import fmt, jsonable
 
 __all__ = ["CONTRACT_KEYS", "Certificate", "Result", "ResultMixin", "SolveResult", "exact_text"]
 
+#: Rows of ``to_frame()`` a notebook shows (``_repr_html_``); the rest are counted.
+HTML_ROWS = 50
+
 #: The keys every top-level result carries, in this order, in ``to_dict`` and in JSON.
 CONTRACT_KEYS = (
     "status",
@@ -202,13 +205,22 @@ class ResultMixin:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        """A notebook's view: the headline and the result's table."""
-        head = html.escape(self._headline())
+        """A notebook's view: the headline and the result's table (its first 50 rows).
+
+        >>> c = Certificate(ok=True, max_violation=0, tolerance=0.0, method="exact")
+        >>> print(c._repr_html_().split("<table")[0])
+        <p><code>Certificate(ok=True, max_violation=0, tolerance=0, method='exact')</code></p>
+        """
+        head = f"<p><code>{html.escape(repr(self), quote=False)}</code></p>"
         try:
-            table = self.to_frame().head(50).to_html(index=False, float_format=lambda x: f"{x:.6g}")
+            frame = self.to_frame()
         except (ValueError, TypeError):
-            table = ""
-        return f"<p><code>{head}</code></p>{table}"
+            return head
+        shown = frame.head(HTML_ROWS)
+        table = shown.to_html(index=False, float_format=lambda x: f"{x:.6g}")
+        if len(frame) > len(shown):
+            table += f"<p>{len(shown)} of {len(frame)} rows; <code>to_frame()</code> has all.</p>"
+        return head + table
 
     # ---------------------------------------------------------------- plots
     def plot(self, ax=None):
@@ -217,20 +229,12 @@ class ResultMixin:
 
     def save_plots(self, out: str | Path, stem: str = "result") -> list[Path]:
         """Write ``plot()`` as ``stem.png`` and ``stem.pdf`` into the directory ``out``."""
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-
-        fig = self.plot()
+        fig = self.plot()  # a matplotlib.figure.Figure: no pyplot state, no backend switch
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         paths = [out / f"{stem}.png", out / f"{stem}.pdf"]
-        try:
-            for p in paths:
-                fig.savefig(p, bbox_inches="tight", dpi=150)
-        finally:
-            plt.close(fig)
+        for p in paths:
+            fig.savefig(p, bbox_inches="tight", dpi=150)
         return paths
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sps
 
-from ...backends import cvxpy_solver, silence_native_stdout, solve_cvxpy, solver_display
+from ...backends import cvxpy_solver, new_highs, silence_native_stdout, solve_cvxpy, solver_display
 from ...errors import ModelError, SolverError
 from ...models.infosale import BACKENDS
 from ...status import Status, from_highs
@@ -69,9 +69,8 @@ def highs_instance(
     import highspy
 
     A = lp.A.tocsr()
+    h = new_highs()
     with silence_native_stdout():
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
         for key, val in {**HIGHS_OPTIONS, **(options or {})}.items():
             h.setOptionValue(key, val)
         if time_limit is not None:

@@ -30,13 +30,11 @@ THESIS_COLORS = {"rr": "tab:blue", "rw": "tab:red", "wr": "tab:green", "ww": "0.
 CODES = ("rr", "rw", "wr", "ww")
 
 
-def _pyplot():
-    import matplotlib
+def _figure(figsize):
+    """A figure outside pyplot: no backend switch in the user's session, nothing to close."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
+    return Figure(figsize=figsize)
 
 
 def region_grid(source, vmax: float = 3.0, points: int = 300):
@@ -121,8 +119,8 @@ def draw_interim(
 
 def interim_figure(type_values, shares, payments, title: str | None = None):
     """A two-panel figure: interim shares pi~_i(v) and interim payments p~_i(v)."""
-    plt = _pyplot()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.8))
+    fig = _figure((9, 3.8))
+    a, b = fig.subplots(1, 2)
     draw_interim(a, type_values, shares, ylabel=r"interim share $\tilde\pi_i(v)$")
     draw_interim(b, type_values, payments, ylabel=r"interim payment $\tilde p_i(v)$")
     if title:
@@ -135,8 +133,8 @@ def new_axes(ax=None, size=(4.5, 4.5)):
     """``(figure, ax)``: ``ax`` and its figure, or a new figure with one axes."""
     if ax is not None:
         return ax.figure, ax
-    fig, ax = _pyplot().subplots(figsize=size)
-    return fig, ax
+    fig = _figure(size)
+    return fig, fig.subplots()
 
 
 def save_figure(fig, base: str | Path, formats: Sequence[str] = ("png", "pdf")) -> list[Path]:
@@ -144,13 +142,10 @@ def save_figure(fig, base: str | Path, formats: Sequence[str] = ("png", "pdf")) 
     base = Path(base).with_suffix("")
     base.parent.mkdir(parents=True, exist_ok=True)
     out = []
-    try:
-        for fmt in formats:
-            p = base.with_suffix(f".{fmt}")
-            fig.savefig(p, dpi=150, bbox_inches="tight")
-            out.append(p)
-    finally:
-        _pyplot().close(fig)
+    for fmt in formats:
+        p = base.with_suffix(f".{fmt}")
+        fig.savefig(p, dpi=150, bbox_inches="tight")
+        out.append(p)
     return out
 
 

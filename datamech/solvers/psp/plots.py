@@ -63,14 +63,12 @@ def convergence_figure(
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
     if axes is None:
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+        fig = Figure(figsize=(10, 4))  # outside pyplot: no backend switch, nothing to close
+        ax1, ax2 = fig.subplots(1, 2)
     else:
         ax1, ax2 = axes
         fig = ax1.figure
@@ -118,15 +116,10 @@ def plot_convergence(
     efficiency: bool = False,
 ) -> list[Path]:
     """:func:`convergence_figure` written to ``path``.png and ``path``.pdf (both returned)."""
-    import matplotlib.pyplot as plt
-
     fig = convergence_figure(runs, optimum=optimum, efficiency=efficiency)
     base = Path(path)
     base.parent.mkdir(parents=True, exist_ok=True)
     out = [base.with_suffix(".png"), base.with_suffix(".pdf")]
-    try:
-        for p in out:
-            fig.savefig(p, bbox_inches="tight", dpi=150)
-    finally:
-        plt.close(fig)
+    for p in out:
+        fig.savefig(p, bbox_inches="tight", dpi=150)
     return out

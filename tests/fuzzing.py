@@ -554,6 +554,9 @@ def field_for(kind: str, doc: dict[str, Any], path: DocPath) -> Field:
     value = _get(doc, path)
     if key == "name" and norm != "mechanism.name":
         return Field("name")
+    free_names = ("outcomes.outcomes[]", "agents[].types[]")  # a mechanism's own labels
+    if kind == "mechanism" and norm in free_names and isinstance(value, str):
+        return Field("name")
     if isinstance(value, str) and as_number(value) is None:
         return Field("enum")
     if isinstance(value, bool):
@@ -592,7 +595,11 @@ _ALSO_VALID: dict[tuple[str, str], tuple[type, ...]] = {
     ("infosale", "constraints.truthfulness"): (bool,),  # {"adjacent", "global", "off"} or bool
 }
 # an empty list here is documented as valid
-_EMPTY_OK = {("bilateral", "model.profiles"), ("bilateral", "model.mechanism")}
+_EMPTY_OK = {
+    ("bilateral", "model.profiles"),
+    ("bilateral", "model.mechanism"),
+    ("mechanism", "constraints.requirements"),  # an empty list: no requirements
+}
 
 
 # ============================================================ the generator

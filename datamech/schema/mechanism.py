@@ -75,9 +75,8 @@ def _base(preset: str) -> tuple[Key, ...]:
     )  # fmt: skip
 
 
-#: The laws an agent's table may hold inline (not expression laws: the reader lists the
-#: other families' keys only; an expression law works in ``item_types``).
-_INLINE = LAWS.without("expression")
+#: The laws an agent's table may hold inline (every family, expression laws included).
+_INLINE = LAWS
 
 
 def _law_agent(preset: str) -> Tagged:

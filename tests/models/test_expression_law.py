@@ -224,12 +224,6 @@ def test_mechanism_item_types_accept_expression_laws():
     assert dm.solve(b).objective == pytest.approx(dm.solve(a).objective, rel=1e-10)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an agent's inline law: datamech/models/mechanism/schema.py _LAW_KEYS and "
-    'datamech/schema/mechanism.py _INLINE = LAWS.without("expression") leave out the '
-    "expression keys (use datamech.models.distributions.LAW_KEYS)",
-)
 def test_mechanism_agents_accept_expression_laws():
     # Myerson with two U[0, 1] bidders on a 20-point grid: the same either way
     from datamech.models.mechanism import create

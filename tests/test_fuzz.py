@@ -15,9 +15,6 @@ import pytest
 
 from tests import fuzzing
 
-# Remove when the issue 12 fixes have landed (both fuzz runs share it).
-IN_PROGRESS = pytest.mark.xfail(strict=False, reason="issue 12: fixes in progress")
-
 SEED = 0
 SAMPLE = 50
 
@@ -162,7 +159,6 @@ def _failures(outcomes: list[fuzzing.Outcome]) -> str:
     return "\n" + fuzzing.format_failures(outcomes)
 
 
-@IN_PROGRESS
 def test_fuzz_fast_sample():
     outcomes = fuzzing.run_cases(fast())
     assert not any(o.category for o in outcomes), _failures(outcomes)
@@ -189,7 +185,6 @@ def test_fuzz_real_entry_point_agrees_with_forked_runs():
 
 
 @pytest.mark.slow
-@IN_PROGRESS
 def test_fuzz_full_set():
     outcomes = fuzzing.run_cases(cases())
     assert not any(o.category for o in outcomes), _failures(outcomes)

@@ -45,7 +45,7 @@ from ...results import Certificate
 from ...sizes import check_count
 from ...status import Status
 from .evaluate import Mechanism, evaluate
-from .report import coordinates, type_list
+from .report import evaluated_tables
 from .result import AuditResult, plain
 
 __all__ = ["MAX_AUDIT_PROFILES", "audit", "rule_mechanism"]
@@ -195,10 +195,6 @@ def audit(model: MechanismModel) -> AuditResult:
                         "gain": plain(ev.gain[i][k], exact),
                     }
                 )
-
-    def vec(row):
-        return [plain(v, exact) for v in row] if len(row) > 1 else plain(row[0], exact)
-
     detail = {
         "max_ic_violation": float(eps),
         "max_ir_violation": float(ev.max_ir_violation),
@@ -217,22 +213,9 @@ def audit(model: MechanismModel) -> AuditResult:
     return AuditResult(
         status=Status.EVALUATED,
         rule=model.mechanism["rule"],
-        revenue=plain(ev.revenue, exact),
-        welfare=plain(ev.welfare, exact),
-        agents=[a.name for a in inst.agents],
-        types=[type_list(model, i, exact) for i in range(inst.n)],
-        probs=[[plain(p, exact) for p in a.exact_probs] for a in inst.agents],
-        coordinates=[coordinates(model, i) for i in range(inst.n)],
-        allocation=[[vec(row) for row in X] for X in ev.interim_allocation],
-        payments=[[plain(p, exact) for p in P] for P in ev.interim_payments],
-        utility=[[plain(u, exact) for u in U] for U in ev.utility],
-        best_report=ev.best_report,
-        ic_gain=[[plain(g, exact) for g in G] for G in ev.gain],
+        **evaluated_tables(model, ev, exact),
         max_ic_violation=plain(eps, exact),
         max_dsic_violation=plain(ev.max_dsic_violation, exact),
-        max_ir_violation=plain(ev.max_ir_violation, exact),
-        max_budget_violation=plain(ev.max_budget_violation, exact),
-        max_feasibility_violation=plain(ev.max_feasibility_violation, exact),
         deviations=deviations,
         method="audit",
         backend="none",

@@ -107,6 +107,32 @@ def coordinates(model: MechanismModel, i: int) -> list[str]:
     return ["x"]
 
 
+def evaluated_tables(model: MechanismModel, ev: Evaluation, exact: bool) -> dict:
+    """The per-agent tables and violations of an evaluated mechanism, as result fields
+    (shared by the optimal mechanism's result and an audit's)."""
+    inst = model.instance()
+
+    def vec(row):
+        return [plain(v, exact) for v in row] if len(row) > 1 else plain(row[0], exact)
+
+    return {
+        "revenue": plain(ev.revenue, exact),
+        "welfare": plain(ev.welfare, exact),
+        "agents": [a.name for a in inst.agents],
+        "types": [type_list(model, i, exact) for i in range(inst.n)],
+        "probs": [[plain(p, exact) for p in a.exact_probs] for a in inst.agents],
+        "coordinates": [coordinates(model, i) for i in range(inst.n)],
+        "allocation": [[vec(row) for row in X] for X in ev.interim_allocation],
+        "payments": [[plain(p, exact) for p in P] for P in ev.interim_payments],
+        "utility": [[plain(u, exact) for u in U] for U in ev.utility],
+        "best_report": ev.best_report,
+        "ic_gain": [[plain(g, exact) for g in G] for G in ev.gain],
+        "max_ir_violation": plain(ev.max_ir_violation, exact),
+        "max_budget_violation": plain(ev.max_budget_violation, exact),
+        "max_feasibility_violation": plain(ev.max_feasibility_violation, exact),
+    }
+
+
 def type_list(model: MechanismModel, i: int, exact: bool) -> list:
     """Agent i's types as numbers (one per type) or lists (type vectors)."""
     a = model.instance().agents[i]
@@ -206,31 +232,12 @@ def finish(
         "repaired dual for the bound",
         detail=detail,
     )
-    inst = model.instance()
-    ex = exact
-
-    def vec(row):
-        return [plain(v, ex) for v in row] if len(row) > 1 else plain(row[0], ex)
-
     return MechanismResult(
         status=status,
         value=value if exact else float(value),
         objective_kind=model.objective,
-        revenue=plain(ev.revenue, exact),
-        welfare=plain(ev.welfare, exact),
-        agents=[a.name for a in inst.agents],
-        types=[type_list(model, i, exact) for i in range(inst.n)],
-        probs=[[plain(p, exact) for p in a.exact_probs] for a in inst.agents],
-        coordinates=[coordinates(model, i) for i in range(inst.n)],
-        allocation=[[vec(row) for row in X] for X in ev.interim_allocation],
-        payments=[[plain(p, exact) for p in P] for P in ev.interim_payments],
-        utility=[[plain(u, exact) for u in U] for U in ev.utility],
-        best_report=ev.best_report,
-        ic_gain=[[plain(g, exact) for g in G] for G in ev.gain],
+        **evaluated_tables(model, ev, exact),
         max_ic_violation=plain(ev.max_ic_violation, exact),
-        max_ir_violation=plain(ev.max_ir_violation, exact),
-        max_budget_violation=plain(ev.max_budget_violation, exact),
-        max_feasibility_violation=plain(ev.max_feasibility_violation, exact),
         gap=plain(gap, exact),
         dual_bound=plain(dual, exact),
         method=method,

@@ -167,7 +167,7 @@ def test_mechanism_names_agree_with_the_reader():
     for name in ("PRESETS", "OBJECTIVES", "IC", "IR", "BUDGETS", "VALUATIONS", "MAX_CELLS",
                  "MAX_AGENTS", "MAX_ITEMS"):  # fmt: skip
         assert getattr(decl, name) == getattr(reader, name), name
-    assert decl.ROLES == reader._ROLES  # noqa: SLF001 - the reader keeps it private
+    assert decl.ROLES is reader.ROLES
 
 
 def test_psp_names_agree_with_the_reader():

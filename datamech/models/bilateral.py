@@ -36,6 +36,7 @@ from typing import Any
 
 from ..errors import ModelError
 from ..numeric import read_number
+from ..schema.bilateral import GOODS, MECHANISMS  # declared once, read here
 from . import io
 from .distributions import (
     MAX_VALUE,
@@ -54,16 +55,6 @@ __all__ = [
     "is_smooth",
     "resolve_good",
 ]
-
-GOODS = ("scaling", "indivisible")
-MECHANISMS = (
-    "first_best",
-    "second_best",
-    "seller_proposing",
-    "buyer_proposing",
-    "broker",
-    "posted_price",
-)
 
 
 def resolve_good(alpha: Any, good: Any, where: str = "") -> tuple[Any, str]:

@@ -16,6 +16,18 @@ import numpy as np
 
 from ...errors import ModelError
 from ...numeric import read_array, read_int, read_number
+from ...schema.mechanism import (  # the declaration's names: one list of each, read here too
+    BUDGETS,
+    IC,
+    IR,
+    MAX_AGENTS,
+    MAX_CELLS,
+    MAX_ITEMS,
+    OBJECTIVES,
+    PRESETS,
+    ROLES,
+    VALUATIONS,
+)
 from ..distributions import LAW_KEYS, TypeDistribution, from_table
 from ..io import check_choice, check_keys, check_name
 from .forms import LinearForm, Requirement, linear_form, requirement
@@ -42,20 +54,11 @@ __all__ = [
     "write_model",
 ]
 
-PRESETS = ("single_item", "multi_item", "bilateral_trade", "public_project", "table")
-OBJECTIVES = ("revenue", "welfare", "expression")
-IC = ("bic", "dsic", "none")
-IR = ("interim", "ex_post", "none")
-BUDGETS = ("none", "no_deficit", "balanced", "ex_ante_no_deficit")
-VALUATIONS = ("additive", "unit_demand")
 RULES = ("second_price", "first_price", "posted_price", "table")
 DEFAULT_CELLS = 50
 #: Default grid of several independent items: about this many type vectors in all
 #: (20 x 20 for two items), so the product grid stays a quick solve.
 DEFAULT_PRODUCT_TYPES = 400
-MAX_CELLS = 100_000
-MAX_AGENTS = 1_000
-MAX_ITEMS = 20
 #: The largest magnitude a type, price or cost may have (refused beyond: issue 12).
 MAX_VALUE = 1e12
 
@@ -66,13 +69,6 @@ _OUTCOME_KEYS = {
     "bilateral_trade": (),
     "public_project": ("cost",),
     "table": ("outcomes", "costs"),
-}
-_ROLES = {
-    "single_item": ("bidder", "buyer"),
-    "multi_item": ("buyer", "bidder"),
-    "bilateral_trade": ("buyer", "seller"),
-    "public_project": ("agent",),
-    "table": ("agent",),
 }
 
 
@@ -263,7 +259,7 @@ def _outcome_names(outcomes: Mapping) -> tuple[str, ...]:
 def _agents(raw: Any, preset: str, items: int, n_outcomes: int) -> tuple[AgentSpec, ...]:
     if not isinstance(raw, list) or not raw or not all(isinstance(a, Mapping) for a in raw):
         raise ModelError("agents", "must be a non-empty array of tables ([[agents]])")
-    roles = _ROLES[preset]
+    roles = ROLES[preset]
     out: list[AgentSpec] = []
     for k, table in enumerate(raw):
         where = f"agents[{k}]"

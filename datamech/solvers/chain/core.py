@@ -121,18 +121,15 @@ def choose_prices(V: np.ndarray, prices: np.ndarray, rule: str, ar: Arithmetic, 
     else:
         window = V >= (vmax - ar.slack(vmax))[:, None]
     P = prices if prices.ndim == 2 else np.broadcast_to(prices[None, :], V.shape)
-    if ar.exact:
-        hi = np.where(window, P, Fraction(-(10**300))).max(axis=1)
-        lo = np.where(window, P, Fraction(10**300)).min(axis=1)
-    else:
-        hi = np.where(window, P, -np.inf).max(axis=1)
-        lo = np.where(window, P, np.inf).min(axis=1)
+    # infinite sentinels in both modes: a Fraction compares exactly with a float infinity,
+    # and no finite sentinel is safe (exact values may be as large as the user likes)
+    hi = np.where(window, P, -math.inf).max(axis=1)
+    lo = np.where(window, P, math.inf).min(axis=1)
     if rule == "first":
         idx = np.argmax(window, axis=1)
     elif rule in WELFARE_RULES:
         sign = 1 if rule == "welfare_max" else -1
-        big = Fraction(10**300) if ar.exact else np.inf
-        key = np.where(window, sign * C, -big)
+        key = np.where(window, sign * C, -math.inf)
         kmax = key.max(axis=1)
         if ar.exact or ar.tol == 0:
             idx = np.argmax(key >= kmax[:, None], axis=1)

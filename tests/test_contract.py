@@ -160,10 +160,16 @@ def test_inapplicable_methods_are_refused():
 
 
 def _first_file_of_each_kind():
+    """One file per kind through the real command; two kinds in the default run (each
+    case starts a Python process), all of them with -m slow."""
     seen = {}
     for path in EXAMPLES:
         seen.setdefault(_kind(path), path)
-    return [pytest.param(p, id=k) for k, p in sorted(seen.items())]
+    fast = {"chain", "mechanism"}
+    return [
+        pytest.param(p, id=k, marks=[] if k in fast else [pytest.mark.slow])
+        for k, p in sorted(seen.items())
+    ]
 
 
 @pytest.mark.parametrize("path", _first_file_of_each_kind())

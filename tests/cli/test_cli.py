@@ -199,6 +199,7 @@ def test_solve_continuous_chain_by_fptas():
     assert res.returncode == 2 and "solver.method" in res.stderr
 
 
+@pytest.mark.slow
 def test_reproduce_robustness_json(tmp_path):
     res = run("reproduce", "robustness", "--json", "--out", str(tmp_path))
     assert res.returncode == 0, res.stderr

@@ -172,6 +172,7 @@ def test_bad_inputs_are_model_errors(tmp_path):
 
 
 # ---------------------------------------------------------------- CLI
+@pytest.mark.slow
 def test_cli_figure2_json_and_files(tmp_path):
     res = run_cli("reproduce", "figure2", "--out", str(tmp_path), "--json")
     assert res.returncode == 0, res.stderr

@@ -54,7 +54,7 @@ def loss_bound(model: PSPModel, unsold: np.ndarray, bench: Benchmark) -> float:
     is buyer i's best deviation gain, U the unsold supply at the stop and U* at the
     optimum; so W* − W <= 2nε + Σ_j (r_j − ρ_j)(U_j − U*_j).  With participation costs
     a deviation to the optimum's quantities also pays ϱ_i per seller it uses, at most
-    ϱ_i |N(i)|, so Σ_i ϱ_i |N(i)| is added (W itself has no ϱ, spec §3).
+    ϱ_i ``|N(i)|``, so Σ_i ϱ_i ``|N(i)|`` is added (W itself has no ϱ, spec §3).
     """
     unsold_opt = np.maximum(model.supply - bench.x.sum(axis=0), 0.0)  # route: x_i per link
     mismatch = float(np.dot(model.reserve - model.retention, unsold - unsold_opt))

@@ -25,6 +25,7 @@ listed with the reason in ``docs/mutation.md``.  To look at one mutant by hand::
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import shutil
@@ -272,12 +273,19 @@ def main(argv: list[str] | None = None) -> int:
         "--sample",
         metavar="PATTERN",
         default=None,
-        help="check only the mutants whose names match this glob, e.g. '*[05]' (a fifth)",
+        help="check only the mutants whose names match this glob, e.g. '*[05]' (a fifth); "
+        "with --rerun-survivors, rerun only the matching survivors of a sampled run",
     )
     ap.add_argument(
         "--rerun-survivors",
         action="store_true",
-        help="rerun only the last run's survivors (and unchecked mutants) against the current tests",
+        help="rerun only the last run's survivors (and unchecked or untested mutants) against "
+        "the current tests",
+    )
+    ap.add_argument(
+        "--skip-unchecked",
+        action="store_true",
+        help="with --rerun-survivors: leave the mutants the last run did not check alone",
     )
     ap.add_argument("--fail-under", type=float, default=None, help="exit 1 below this score")
     ap.add_argument("--json", type=Path, default=None, help="also write the table as JSON")
@@ -302,7 +310,10 @@ def main(argv: list[str] | None = None) -> int:
             alive = [
                 m
                 for m, st in results(wd, target).items()
-                if _COLUMN.get(st) in ("survived", "not checked")  # e.g. cut by --timeout
+                # not checked: e.g. cut by --timeout; no tests: new tests may call it now
+                if _COLUMN.get(st) in ("survived", "no tests")
+                or (_COLUMN.get(st) == "not checked" and not args.skip_unchecked)
+                and (args.sample is None or fnmatch.fnmatchcase(m, args.sample))
             ]
             if alive:
                 refresh_tests(wd, target)

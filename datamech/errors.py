@@ -52,9 +52,7 @@ class SolverError(RuntimeError):
             status = Status.SOLVER_ERROR
         self.status = status
         self.message = message
-        super().__init__(
-            f"solver status {status.value!r}" + (f": {message}" if message else "")
-        )
+        super().__init__(f"solver status {status.value!r}" + (f": {message}" if message else ""))
 
     def __reduce__(self):  # picklable across process pools
         return (type(self), (self.status, self.message))

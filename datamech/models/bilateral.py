@@ -1,4 +1,4 @@
-"""Model files for bilateral data trade (seed 003 §4), kind ``bilateral``.
+"""Model files for bilateral data trade (Deng et al., Section 4), kind ``bilateral``.
 
 A model file::
 
@@ -60,6 +60,13 @@ __all__ = [
 def resolve_good(alpha: Any, good: Any, where: str = "") -> tuple[Any, str]:
     """Check ``alpha`` and ``good``; alpha = 1 means the indivisible good.
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+
+    Examples
+    --------
     >>> resolve_good("1/2", None), resolve_good(None, "indivisible")
     ((Fraction(1, 2), 'scaling'), (1, 'indivisible'))
     >>> resolve_good(1.5, None)
@@ -90,6 +97,13 @@ def is_smooth(dist: TypeDistribution, role: str) -> bool:
     (buyer) or virtual cost (seller) is nondecreasing; every other law (discrete,
     mixtures, irregular power laws, truncated equal revenue) is handled through atoms.
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+
+    Examples
+    --------
     >>> from datamech.models.distributions import Discrete, Uniform
     >>> is_smooth(Uniform(0, 1), "buyer"), is_smooth(Discrete([1], [1]), "seller")
     (True, False)
@@ -100,8 +114,14 @@ def is_smooth(dist: TypeDistribution, role: str) -> bool:
 
 
 def check_laws(buyer: TypeDistribution, seller: TypeDistribution, alpha: Any, good: str) -> None:
-    """Raise ``ModelError`` for laws under which the first best is undefined (spec G15):
-    E[v^k] or E[c^{-(k-1)}] infinite, or costs that can be 0 in the scaling model."""
+    """Raise ``ModelError`` for laws under which the first best is undefined (Section 4.2):
+    E[v^k] or E[c^{-(k-1)}] infinite, or costs that can be 0 in the scaling model.
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    """
     for name, d in (("buyer", buyer), ("seller", seller)):
         if not isinstance(d, TypeDistribution):
             raise ModelError(name, f"must be a type distribution, got {type(d).__name__}")
@@ -155,6 +175,15 @@ class BilateralModel:
     pairs at which payments are reported; ``solver_options`` is the file's ``[solver]``
     table (checked by :func:`datamech.solve`).
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson and M. A. Satterthwaite, "Efficient Mechanisms for Bilateral
+      Trading", Journal of Economic Theory 29(2), 265-281, 1983.
+
+    Examples
+    --------
     >>> from datamech.models.distributions import Uniform
     >>> BilateralModel(Uniform(0, 1), Uniform(0, 1), alpha="1/2")
     Traceback (most recent call last):

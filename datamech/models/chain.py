@@ -1,4 +1,4 @@
-"""The resale chain with profit reallocation (seed 000, Sections 2 and 5).
+"""The resale chain with profit reallocation (arXiv:2606.31202, Sections 2 and 5).
 
 Players 0..n sit on a chain; trade i (i = 1..n) is player i-1 posting a price to player i.
 Valuations are Markov on a finite grid W (Assumption 2.1 and 3.4): the law of v_i given
@@ -102,6 +102,10 @@ class ChainModel:
         The model file's ``[solver]`` table (validated against
         :data:`datamech.solvers.chain.OPTIONS`), applied by :func:`datamech.solve`
         before its keywords and written back by :func:`datamech.save`.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
 
     n: int
@@ -264,6 +268,12 @@ def create(
     Give one shared ``transition`` (L x L) or ``transitions`` (n matrices), and one of
     ``start`` (grid index) or ``start_distribution``.
 
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+
+    Examples
+    --------
     >>> m = create(2, [0, 1], [[0.5, 0.5], [0.5, 0.5]], start=1, mechanism="AVE")
     >>> m.reallocation.tolist()
     [[Fraction(1, 1), Fraction(0, 1), Fraction(0, 1)], [Fraction(1, 2), Fraction(1, 2), Fraction(0, 1)]]
@@ -321,8 +331,12 @@ def _shape(a: np.ndarray) -> str:
 def five_neighbour(size: int) -> np.ndarray:
     """The paper's five-neighbour walk on indices 0..size-1, k' ~ U{k-2..k+2} clipped.
 
-    Clipping piles the mass of out-of-range neighbours on the boundary (spec §7: this,
-    not renormalizing, reproduces the paper's Model 2).
+    Clipping piles the mass of out-of-range neighbours on the boundary (Section 5.1 and
+    Appendix D: this, not renormalizing, reproduces the paper's Model 2).
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
     P = np.full((size, size), Fraction(0), dtype=object)
     for k in range(size):
@@ -352,6 +366,10 @@ def paper_model(
 
     On the grids -2n..2n the walk from w_0 never leaves the grid in n steps; boundary rows
     (reachable only at the last step) are clipped like Model 2 so every row is stochastic.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
     if isinstance(number, bool) or number not in (1, 2, 3, 4):
         raise ModelError("model", f"paper models are 1..4, got {number!r}")
@@ -420,6 +438,10 @@ def from_toml(data: dict[str, Any]) -> ChainModel:
     (``model.values[2]``).  Files of continuous chains (``support``, ``kernel``) are read
     by :func:`datamech.models.chain_continuous.read_chain_file`, which :func:`datamech.load`
     uses for kind ``chain``.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
     io.check_keys(data, "file", ("model", "mechanism", "solver"), required=("model",))
     m = data["model"]
@@ -463,7 +485,12 @@ def in_file(exc: ModelError, keys, rename: dict | None = None) -> ModelError:
 
 
 def to_toml(model: ChainModel) -> dict[str, Any]:
-    """The model-file dictionary of a chain model (inverse of :func:`from_toml`)."""
+    """The model-file dictionary of a chain model (inverse of :func:`from_toml`).
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+    """
     m: dict[str, Any] = {"kind": "chain", "n": model.n, "values": model.values}
     if model.name:
         m["name"] = model.name

@@ -1,4 +1,4 @@
-"""The resale chain with continuous valuations (seed 000, Section 3.3).
+"""The resale chain with continuous valuations (arXiv:2606.31202, Section 3.3).
 
 Valuations live on a bounded support [L0, H0] and are Markov (Assumption 2.1): v_0 is a
 known value and v_i given v_{i-1} = w has conditional density f_i(. | w) on [L0, H0].
@@ -111,6 +111,10 @@ class ConditionalLaw:
     model, see :meth:`bind`) and implement ``cdf``, ``pdf`` and ``log_lipschitz``.
     ``cell_masses`` (the discretization Algorithm 4 needs) has a generic version here
     built on ``cdf``; families override it with a numerically stabler one.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
 
     family: str = "custom"
@@ -197,6 +201,10 @@ class TruncatedNormalWalk(ConditionalLaw):
     support : (float, float), optional
         [L0, H0]; filled in by the model when left out.
 
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+
     Examples
     --------
     >>> k = TruncatedNormalWalk(0.5, support=(0.0, 1.0))
@@ -276,6 +284,10 @@ class TiltedKernel(ConditionalLaw):
         Tilt strength (any finite number; 0 gives the uniform law, independent of w).
     support : (float, float), optional
         [L0, H0]; filled in by the model when left out.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
 
     Examples
     --------
@@ -357,6 +369,10 @@ class CustomKernel(ConditionalLaw):
     Lipschitz in w (Def 3.7): Algorithm 4's guarantee holds only if it is true.  ``pdf``
     is optional; without it the density is a central difference of the CDF.
 
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+
     Examples
     --------
     >>> k = CustomKernel(lambda v, w: np.clip(v, 0, 1), K0=1.0, support=(0.0, 1.0))
@@ -429,6 +445,12 @@ _FAMILY_PARAMS = {"truncated_normal": ("sigma",), "tilted": ("kappa",)}
 def kernel_from_table(table: Mapping[str, Any], where: str = "kernel") -> ConditionalLaw:
     """A kernel from a model-file table ``{family = "...", <parameters>}``.
 
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+
+    Examples
+    --------
     >>> kernel_from_table({"family": "tilted", "kappa": 2.0})
     TiltedKernel(kappa=2.0, support=None)
     """
@@ -490,6 +512,10 @@ class ContinuousChainModel:
     solver_options : dict
         The model file's ``[solver]`` table, validated; ``method = "fptas"`` (the only
         method of continuous chains) is implied and added.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
 
     Examples
     --------
@@ -608,6 +634,12 @@ def create_continuous(
 ) -> ContinuousChainModel:
     """Build a validated :class:`ContinuousChainModel` from plain Python data.
 
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+
+    Examples
+    --------
     >>> m = create_continuous(3, [0, 1], TruncatedNormalWalk(1.0), start=0.2, mechanism="TBDS",
     ...                       alpha=0.5)
     >>> m.mechanism, m.K0, m.solver_options
@@ -642,6 +674,12 @@ def from_toml_continuous(data: dict[str, Any]) -> ContinuousChainModel:
     chain; ``[solver]`` holds options of method ``fptas`` (kept as
     ``model.solver_options``).
 
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+
+    Examples
+    --------
     >>> import tomllib
     >>> text = '''
     ... [model]
@@ -690,6 +728,10 @@ def to_toml_continuous(model: ContinuousChainModel) -> dict[str, Any]:
     """The model-file dictionary of a continuous chain model (inverse of the reader).
 
     Custom kernels (Python callables) cannot be written and raise ``ModelError``.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
     if isinstance(model.kernel, ConditionalLaw):
         kernel: Any = model.kernel.parameters()
@@ -725,6 +767,10 @@ def read_chain_file(data: dict[str, Any]):
     """Read a ``kind = "chain"`` model file: continuous (``support``) or discrete values.
 
     The reader :func:`datamech.load` uses for kind ``chain``.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
     m = data.get("model")
     if isinstance(m, Mapping) and "support" in m:

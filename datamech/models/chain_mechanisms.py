@@ -1,4 +1,5 @@
-"""Reallocation mechanisms of the resale chain (seed 000, Section 2.2), shared by both models.
+"""Reallocation mechanisms of the resale chain (arXiv:2606.31202, Section 2.2), shared by
+both models.
 
 A reallocation matrix t has n rows (trades 1..n) and n + 1 columns (players 0..n): when
 trade i happens at price p_{i-1}, player j receives t_ij p_{i-1}.  It must be
@@ -60,6 +61,10 @@ def read_numbers(a: Any, field: str, nonnegative: bool = False) -> np.ndarray:
     Large object arrays whose entries are already Fractions (the exact matrices the
     package builds: the paper's five-neighbour walk, AVE, TBDS) pass as they are, after
     the sign check: reading millions of entries one by one would take minutes.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
     if (
         isinstance(a, np.ndarray)
@@ -77,6 +82,12 @@ def check_length(n: Any, field: str = "n") -> int:
     The estimate (a pointer and, for the nonzero half, a Fraction per entry) is checked
     against the memory limit before anything is allocated.
 
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+
+    Examples
+    --------
     >>> check_length(5)
     5
     """
@@ -91,7 +102,12 @@ def check_length(n: Any, field: str = "n") -> int:
 
 # ---------------------------------------------------------------------- mechanisms
 def raw_matrix(n: int) -> np.ndarray:
-    """Baseline mechanism: the seller of trade i keeps its price, t_{i,i-1} = 1."""
+    """Baseline mechanism: the seller of trade i keeps its price, t_{i,i-1} = 1.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+    """
     n = check_length(n)
     t = np.full((n, n + 1), Fraction(0), dtype=object)
     for i in range(1, n + 1):
@@ -100,7 +116,12 @@ def raw_matrix(n: int) -> np.ndarray:
 
 
 def ave_matrix(n: int) -> np.ndarray:
-    """AVE: the price of trade i is split equally among players 0..i-1, t_ij = 1/i."""
+    """AVE: the price of trade i is split equally among players 0..i-1, t_ij = 1/i.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+    """
     n = check_length(n)
     t = np.full((n, n + 1), Fraction(0), dtype=object)
     for i in range(1, n + 1):
@@ -112,6 +133,10 @@ def tbds_matrix(n: int, alpha: Any) -> np.ndarray:
     """TBDS(alpha): t_ij = (1-alpha) alpha^(i-j-1) for 0 < j < i and t_i0 = alpha^(i-1).
 
     Exact when ``alpha`` is rational (a Fraction, an int, a decimal float or ``"p/q"``).
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
     a = read_alpha(alpha)
     n = check_length(n)
@@ -126,6 +151,12 @@ def tbds_matrix(n: int, alpha: Any) -> np.ndarray:
 def read_alpha(alpha: Any, field_name: str = "mechanism.alpha") -> Fraction:
     """TBDS's alpha as an exact rational in [0, 1]; otherwise ``ModelError(field_name)``.
 
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+
+    Examples
+    --------
     >>> read_alpha("1/2"), read_alpha(0.25)
     (Fraction(1, 2), Fraction(1, 4))
     """
@@ -136,7 +167,12 @@ def read_alpha(alpha: Any, field_name: str = "mechanism.alpha") -> Fraction:
 
 
 def mechanism_matrix(n: int, name: Any, alpha: Any = None, matrix: Any = None) -> np.ndarray:
-    """The reallocation matrix of a named mechanism (RAW, AVE, TBDS with alpha, or matrix)."""
+    """The reallocation matrix of a named mechanism (RAW, AVE, TBDS with alpha, or matrix).
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+    """
     name = io.check_choice(name, "mechanism.name", MECHANISMS)
     if name == "RAW":
         return raw_matrix(n)
@@ -152,7 +188,12 @@ def mechanism_matrix(n: int, name: Any, alpha: Any = None, matrix: Any = None) -
 
 
 def named_mechanism(n: Any, name: Any, alpha: Any = None, matrix: Any = None):
-    """(t, label) for a chain of n trades: the matrix and the dict kept as ``model.mechanism``."""
+    """(t, label) for a chain of n trades: the matrix and the dict kept as ``model.mechanism``.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+    """
     n = check_length(n)
     t = mechanism_matrix(n, name, alpha=alpha, matrix=matrix)
     label: dict[str, Any] = {"name": name}
@@ -163,7 +204,12 @@ def named_mechanism(n: Any, name: Any, alpha: Any = None, matrix: Any = None):
 
 # ---------------------------------------------------------------------- checks
 def validated_reallocation(t: Any, n: int, field: str = "mechanism.matrix") -> np.ndarray:
-    """The reallocation matrix as an array of shape (n, n+1), checked (Def 2.5, 2.6)."""
+    """The reallocation matrix as an array of shape (n, n+1), checked (Def 2.5, 2.6).
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+    """
     arr = read_numbers(t, field)
     if arr.shape != (n, n + 1):
         raise ModelError(
@@ -176,14 +222,24 @@ def validated_reallocation(t: Any, n: int, field: str = "mechanism.matrix") -> n
 
 
 def check_mechanism_label(mechanism: Any) -> None:
-    """``model.mechanism`` is a dict with a string ``name``."""
+    """``model.mechanism`` is a dict with a string ``name``.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+    """
     if not isinstance(mechanism, dict) or "name" not in mechanism:
         raise ModelError("mechanism", "must be a dict with a 'name'")
     io.check_name(mechanism["name"], "mechanism.name")
 
 
 def check_reallocation(t: np.ndarray, field_name: str = "mechanism.matrix") -> None:
-    """Nonnegativity, budget feasibility (Def 2.5) and past-only (Def 2.6) of t (n x (n+1))."""
+    """Nonnegativity, budget feasibility (Def 2.5) and past-only (Def 2.6) of t (n x (n+1)).
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+    """
     n = t.shape[0]
     exact = t.dtype == object
     for i in range(1, n + 1):
@@ -209,6 +265,12 @@ def check_reallocation(t: np.ndarray, field_name: str = "mechanism.matrix") -> N
 def read_mechanism_table(data: dict[str, Any]) -> dict[str, Any]:
     """The ``[mechanism]`` table of a chain file as keywords of ``create`` (default RAW).
 
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+
+    Examples
+    --------
     >>> read_mechanism_table({"mechanism": {"name": "TBDS", "alpha": "1/2"}})
     {'mechanism': 'TBDS', 'alpha': '1/2', 'matrix': None}
     """
@@ -223,7 +285,12 @@ def read_mechanism_table(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def mechanism_table(mechanism: dict, reallocation: np.ndarray) -> dict[str, Any]:
-    """The ``[mechanism]`` table of a model (inverse of :func:`read_mechanism_table`)."""
+    """The ``[mechanism]`` table of a model (inverse of :func:`read_mechanism_table`).
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+    """
     table = dict(mechanism)
     if table["name"] == "matrix":
         table["matrix"] = reallocation

@@ -250,6 +250,12 @@ OPTIONS = OptionSet(
 def check_method_applies(method: str, continuous: bool) -> None:
     """Refuse a method that does not solve this kind of chain (``ModelError solver.method``).
 
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+
+    Examples
+    --------
     >>> check_method_applies("fast", continuous=True)
     Traceback (most recent call last):
     ...
@@ -276,6 +282,12 @@ def read_solver_table(table: Any, *, continuous: bool) -> dict[str, Any]:
     apply only to it (``epsilon``, ``check``, ``refine``) validate; a method that does
     not solve the chain's kind is refused.
 
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+
+    Examples
+    --------
     >>> read_solver_table({"tie_break": "low"}, continuous=True)
     {'method': 'fptas', 'tie_break': 'low'}
     """

@@ -301,22 +301,22 @@ class PSPModel(_PSPFields):
     valuations : tuple of Valuation
         θ_i for each buyer (concave; see :mod:`datamech.models.psp_valuations`).
     epsilon : float
-        The bid fee ε > 0 (draft §1.1; the ε of the ε-best reply, spec §2.7).
+        The bid fee ε > 0 (draft §1.1; the ε of the ε-best reply, draft eq. (46)).
     sellers : tuple of str, optional
         Seller names (default ``s1..sJ``).
     reserve : array (J,), optional
         Reserve unit prices r_j >= 0, entered as the bid (Q_j, r_j); default ε.
     retention : array (J,), optional
-        Value per unsold unit in welfare (spec §3 welfare); default 0.
+        Value per unsold unit in the welfare W; default 0.
     edges : bool array (n, J), optional
         E: ``edges[i, j]`` if buyer i may bid at seller j; default complete.  Every
         buyer needs at least one seller.
     tie_break : str
-        ``"proportional"`` (default, draft eq. 20 / [T]), ``"lazar_semret"`` or
-        ``"strict"`` (draft eqs. 2–3 as printed; can over-allocate, spec §2.1).
+        ``"proportional"`` (default, draft eq. 20), ``"lazar_semret"`` or
+        ``"strict"`` (draft eqs. 2–3 as printed; can over-allocate).
     schedule : str
         ``"asynchronous"`` (seeded random order each pass), ``"round_robin"`` or
-        ``"synchronous"`` (spec §2.8).
+        ``"synchronous"`` (draft §3.4 and §4).
     seed : int
         Seed of the asynchronous order (and of the draft's i.i.d. initial prices).
     max_iterations : int, optional
@@ -326,22 +326,31 @@ class PSPModel(_PSPFields):
     need : array (n,), optional
         D_i, the data a buyer wants under the draft's rules (default :meth:`needs`).
     initial_price : array (n,), optional
-        Draft rules: the buyers' first bid prices (the example's table, spec §4.1).
+        Draft rules: the buyers' first bid prices (the table of the worked example, draft §3.4.4).
     p_kappa : float, optional
-        Draft rules: the ISP overage price p^κ, upper bound of bid prices (spec §2.6);
+        Draft rules: the ISP overage price p^κ, upper bound of bid prices (draft §3.4.4);
         default :meth:`overage_price`.
     name : str
         Free text.
     solver_options : dict
         The model file's ``[solver]`` table (``datamech options psp`` lists them).
     market : str
-        ``"substitutes"`` (default: θ_i of the total, spec §1.4) or ``"route"`` (sellers
-        are links, ``edges[i]`` is buyer i's route, θ_i of the thinnest link, spec §2.10).
+        ``"substitutes"`` (default: θ_i of the total) or ``"route"`` (sellers
+        are links, ``edges[i]`` is buyer i's route, θ_i of the thinnest link, the networked PSP
+        of Lazar and Semret).
     participation_cost : array (n,), optional
-        ϱ_i >= 0, subtracted from buyer i's utility once per auction it bids in (spec
-        §1.4, G15); default 0.  Not part of the welfare W (spec §3).
+        ϱ_i >= 0, subtracted from buyer i's utility once per auction it bids in (the
+        bid fee of draft §3.2.1, eq. (14)); default 0.  Not part of the welfare W.
 
     ``tie_rule``, ``max_rounds`` and ``mode`` are accepted as deprecated keywords.
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -385,7 +394,16 @@ def _number(x: Any, where: str, **kw: Any) -> float:
 
 def from_toml(data: dict[str, Any]) -> PSPModel:
     """Build a :class:`PSPModel` from a parsed model file (``[model]``, ``[[sellers]]``,
-    ``[[buyers]]``, optional ``[solver]``); unknown keys are errors."""
+    ``[[buyers]]``, optional ``[solver]``); unknown keys are errors.
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+    """
     io.check_keys(data, "file", {"model", "sellers", "buyers", "solver"}, ("model",))
     io.check_keys(data["model"], "model", _MODEL_KEYS, required=("kind", "epsilon"))
     m = _renamed(data["model"])
@@ -482,7 +500,16 @@ def from_toml(data: dict[str, Any]) -> PSPModel:
 
 
 def to_toml(model: PSPModel) -> dict[str, Any]:
-    """The model-file dictionary of ``model`` (inverse of :func:`from_toml`)."""
+    """The model-file dictionary of ``model`` (inverse of :func:`from_toml`).
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+    """
     m: dict[str, Any] = {"kind": "psp"}
     if model.name:
         m["name"] = model.name

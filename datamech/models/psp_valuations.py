@@ -58,7 +58,16 @@ def read_parameter(x: Any, name: str, *, positive: bool = False) -> float:
 
 
 class Valuation:
-    """Common interface of the valuation families (see the module docstring)."""
+    """Common interface of the valuation families (see the module docstring).
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+    """
 
     family: str = ""
 
@@ -96,8 +105,18 @@ class Valuation:
 class QuadraticValuation(Valuation):
     """Lazar–Semret quadratic valuation θ(z) = κ z (q̄ − z/2) for z <= q̄, κ q̄²/2 after.
 
-    θ'(z) = κ (q̄ − z)^+, elastic with γ = κ (spec §1.4 table, [LS]).
+    θ'(z) = κ (q̄ − z)^+, elastic with γ = κ (draft Definition 1.2; Lazar and Semret).
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
+    Examples
+    --------
     >>> v = QuadraticValuation(2.0, 3.0)
     >>> v.value(1.0), v.marginal(1.0), v.demand(2.0), v.gamma(3.0)
     (5.0, 4.0, 2.0, 2.0)
@@ -152,6 +171,16 @@ class QuadraticValuation(Valuation):
 class LogValuation(Valuation):
     """θ(z) = w log(1 + z/a), θ'(z) = w/(a + z); elastic on [0, D] with γ = w/(a + D)².
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
+    Examples
+    --------
     >>> v = LogValuation(2.0, 1.0)
     >>> v.marginal(1.0), v.demand(0.5), v.gamma(1.0)
     (1.0, 3.0, 0.5)
@@ -208,6 +237,16 @@ class PiecewiseLinearValuation(Valuation):
     non-increasing, non-negative slopes (the last applies after b_m).  Concavity is
     required (non-increasing slopes); θ' jumps, so θ is not elastic (γ is None).
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
+    Examples
+    --------
     >>> v = PiecewiseLinearValuation([10.0], [2.0, 1.0])
     >>> v.value(15.0), v.marginal(10.0), v.demand(1.0), v.demand(0.5)
     (25.0, 1.0, 10.0, inf)
@@ -303,8 +342,18 @@ class PiecewiseLinearValuation(Valuation):
 class LinearCappedValuation(Valuation):
     """θ(z) = price · min(z, cap): a constant marginal value up to a need ``cap``.
 
-    Not elastic (γ is None); it is what the draft's worked example implies (spec §1.4).
+    Not elastic (γ is None); it is what the draft's worked example implies (draft §3.4.4).
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
+    Examples
+    --------
     >>> v = LinearCappedValuation(1.2, 40.0)
     >>> v.value(50.0), v.marginal(39.0), v.marginal(40.0), v.demand(1.0)
     (48.0, 1.2, 0.0, 40.0)
@@ -363,6 +412,16 @@ def make_valuation(table: Mapping[str, Any], where: str = "valuation") -> Valuat
 
     Errors name the field as ``<where>.<key>``.
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
+    Examples
+    --------
     >>> make_valuation({"family": "log", "w": 2.0, "a": 1.0})
     LogValuation(w=2.0, a=1.0)
     """
@@ -382,7 +441,16 @@ def make_valuation(table: Mapping[str, Any], where: str = "valuation") -> Valuat
 # --------------------------------------------------------------------- elasticity
 @dataclass(frozen=True)
 class ElasticReport:
-    """Outcome of :func:`check_elastic`: ``ok``, the γ found, and violations in words."""
+    """Outcome of :func:`check_elastic`: ``ok``, the γ found, and violations in words.
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+    """
 
     ok: bool
     gamma: float | None
@@ -398,6 +466,16 @@ def check_elastic(theta: Valuation, D: float, tol: float = 1e-9, grid: int = 200
     region where θ' > 0; otherwise a grid is used, and a jump of θ' (or a flat
     stretch with θ' > 0) is reported as a violation.
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
+    Examples
+    --------
     >>> check_elastic(LinearCappedValuation(1.0, 5.0), 10).ok
     False
     >>> r = check_elastic(LogValuation(2.0, 1.0), 1.0)

@@ -1,4 +1,4 @@
-"""Model files for selling data with scaling-law values (seed 003), kinds ``offline``
+"""Model files for selling data with scaling-law values (Deng et al.), kinds ``offline``
 and ``online``.
 
 [model]
@@ -14,10 +14,10 @@ probs = ["3/5", "1/10", "3/10"]
 [solver]               # optional: any option of `datamech options offline`
 method = "pamd"
 
-Kind ``online`` (spec §3) has the same keys plus ``mechanism = "optimal" | "two_stage" |
+Kind ``online`` (Section 3) has the same keys plus ``mechanism = "optimal" | "two_stage" |
 "greedy" | "non_adaptive"`` (default ``optimal``), optional ``delta`` in (0, 1) (two_stage
 only; default (1-alpha)/(2-alpha)), optional ``allocate = "own" | "all"`` (greedy only,
-G17) and optional ``grid`` (>= 16, the optimal DP's grid for continuous laws).  The
+not in the paper) and optional ``grid`` (>= 16, the optimal DP's grid for continuous laws).  The
 buyers' tables are in arrival order.  Its ``[solver]`` table takes the options of
 ``datamech options online``.
 
@@ -57,7 +57,13 @@ MAX_GRID = 10**9  #: largest grid of the online DP a file may ask for (memory de
 
 
 def check_cost(cost: Any, field: str = "cost") -> None:
-    """``cost`` must be a finite positive number (``ModelError(field)`` otherwise)."""
+    """``cost`` must be a finite positive number (``ModelError(field)`` otherwise).
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    """
     if isinstance(cost, bool) or not isinstance(cost, (int, float, Fraction, np.number)):
         raise ModelError(field, f"must be a positive number, got {cost!r}")
     if not (cost > 0 and math.isfinite(float(cost))):
@@ -68,6 +74,13 @@ def check_alpha_cost(alpha: Any, cost: Any, where: str = "") -> None:
     """``alpha`` in (0, 1) and ``cost`` > 0, errors naming ``{where}alpha`` / ``{where}cost``
     (the one check of these parameters, for model files and the solvers' Python API).
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+
+    Examples
+    --------
     >>> check_alpha_cost(1.5, 1, "model.")
     Traceback (most recent call last):
     ...
@@ -93,7 +106,13 @@ def _check_solver_options(options: Any) -> dict[str, Any]:
 @dataclass(frozen=True, eq=False)
 class OfflineModel:
     """n buyers with independent type laws, scaling exponent ``alpha``, unit cost ``cost``;
-    ``solver_options`` holds the file's ``[solver]`` table."""
+    ``solver_options`` holds the file's ``[solver]`` table.
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    """
 
     buyers: tuple[TypeDistribution, ...]
     alpha: Any
@@ -156,9 +175,16 @@ io.register_kind("offline", OfflineModel, from_toml, to_toml)
 
 @dataclass(frozen=True, eq=False)
 class OnlineModel:
-    """Buyers arriving in order 1..n (spec §1.2), ``alpha``, ``cost`` and the mechanism;
+    """Buyers arriving in order 1..n (Section 3.1), ``alpha``, ``cost`` and the mechanism;
     ``solver_options`` holds the file's ``[solver]`` table.
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+
+    Examples
+    --------
     >>> from datamech.models.distributions import Uniform
     >>> OnlineModel((Uniform(0, 1),) * 2, 0.5, 1.0, mechanism="greedy").allocate
     'own'

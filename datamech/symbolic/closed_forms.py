@@ -49,6 +49,14 @@ def law_cdf(law: TypeDistribution) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
     Raises ``ModelError`` naming the law's ``family`` for laws with atoms (discrete,
     truncated equal revenue): they have no density.
 
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital Good with
+      Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+
+    Examples
+    --------
     >>> law_cdf(Uniform(1, 3))
     (v/2 - 1/2, 1, 3)
     """
@@ -112,6 +120,12 @@ def closed_forms(law: TypeDistribution) -> ClosedForms:
     ------
     ModelError
         For laws with atoms (discrete, truncated equal revenue), naming the family.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital Good with
+      Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
 
     Examples
     --------

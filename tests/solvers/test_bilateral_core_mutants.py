@@ -134,3 +134,32 @@ def test_second_best_xtol_range(xtol):
     with pytest.raises(ModelError) as e:
         second_best(B12, S12, good="indivisible", xtol=xtol)
     assert e.value.field == "xtol"
+
+
+def test_unknown_lagrangian_option_is_named():
+    with pytest.raises(ModelError) as e:
+        second_best(B12, S12, good="indivisible", solver="ipopt", grid=4)
+    assert e.value.field == "grid"  # the first unknown option, alphabetically
+    assert e.value.problem == "is not an option of the lagrangian method"
+
+
+def test_program_method_runs_the_dsic_program():
+    r = second_best(B12, S12, good="indivisible", method="program")
+    assert r.method == "program"
+
+
+def test_irregular_seller_law_is_rounded_up_to_its_ladder():
+    # seller: 1/2 at cost 1, 1/2 uniform on [2, 3]; the ladder is 1 and 2 + k/4096
+    # (k = 0..4095).  Rounded up, the mass of (p_j, p_{j+1}] sits at p_{j+1}: 1/2 at 1,
+    # nothing at 2 (F(2) = F(1)), and (1/2)/4096 at each 2 + k/4096 for k = 1..4096,
+    # the last one being the top of the support, 3.
+    from datamech.models.distributions import Mixture
+    from datamech.solvers.bilateral.core import Side
+
+    law = Mixture([Discrete([1], [1]), Uniform(2, 3)], [0.5, 0.5], where="seller")
+    side = Side(law, "seller")
+    assert not side.continuous
+    want_values = [1.0] + [2 + k / 4096 for k in range(1, 4097)]
+    assert side.values.tolist() == want_values
+    assert side.probs[0] == pytest.approx(0.5, rel=1e-12)
+    assert side.probs[1:] == pytest.approx(np.full(4096, 1 / 8192), rel=1e-9)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sps
 
-from datamech import SolverError
+from datamech import ModelError, SolverError
 from datamech.models.infosale import create
 from datamech.solvers.infosale.layout import layout
 from datamech.solvers.infosale.lp import (
@@ -21,6 +21,7 @@ from datamech.solvers.infosale.lp import (
     inaccurate_advice,
     no_solution,
 )
+from datamech.solvers.infosale.lp_backends import Runner
 from datamech.status import Status
 
 
@@ -161,3 +162,140 @@ def test_solve_lp_error_messages():
         "(constraint family 'participation')"
     )
     assert e.value.family == "participation"
+
+
+# ------------------------------------------------- expression and function objectives
+def function_model(g, weights=None):
+    from datamech.models.infosale import Objective
+
+    return model().replace(objective=Objective("expression", function=g, payment_weights=weights))
+
+
+def test_function_objective_payment_weights_enter_the_payment_columns():
+    # c_1 = 1, c_2 = 0: the columns of t_1 carry P(V_1 in cell k), those of t_2 nothing
+    m = function_model(lambda a, th, v: 0.0, (1.0, 0.0))
+    lay = layout(m)
+    lp = build_lp(m, lay)
+    assert lp.c[72:75].tolist() == list(lay.probs[0]) and not lp.c[75:].any()
+    assert not lp.c[:72].any()  # g = 0
+
+
+@pytest.mark.parametrize("bad", [np.inf, np.nan])
+def test_function_objective_not_finite(bad):
+    with pytest.raises(ModelError) as e:
+        build_lp(function_model(lambda a, th, v: bad, (0.0, 0.0)))
+    assert e.value.field == "objective.expression"
+    assert e.value.problem == "is not finite on the type grid"
+
+
+def test_function_objective_magnitude_bound():
+    # |g| <= 1e12 is accepted (the bound itself included), anything above refused
+    lp = build_lp(function_model(lambda a, th, v: 1e12, (0.0, 0.0)))
+    # c = P(theta, c) * g summed over the 4 action profiles of (theta, c): 4 * 1e12 in all
+    assert lp.c[:72].sum() == pytest.approx(4e12, rel=1e-12)
+    with pytest.raises(ModelError) as e:
+        build_lp(function_model(lambda a, th, v: -2e12, (0.0, 0.0)))
+    assert e.value.field == "objective.expression"
+    assert e.value.problem.startswith("reaches 2000000000000 on the type grid")  # |g|, plain
+    assert e.value.problem.endswith("the LP accepts |g| <= 1e12 (rescale the objective)")
+
+
+def test_function_objective_wrong_number_of_payment_weights():
+    with pytest.raises(ModelError) as e:
+        build_lp(function_model(lambda a, th, v: 0.0, (1.0,)))
+    assert e.value.field == "objective.payment_weights"
+    assert e.value.problem == "needs 2 weights"
+
+
+# ------------------------------------------------------------- shapes of small games
+def test_two_cells_keep_truthfulness():
+    # m = 2: one adjacent pair each way per buyer, 2 rows per buyer
+    lp = build_lp(create("competition", alpha=0.5, cells=2))
+    assert lp.blocks["truthfulness"] == slice(16, 20)
+    assert lp.A.shape == (24, 2 * 4 * 4 + 4)  # 8 simplex + 8 obedience + 4 + 4 rows
+
+
+def test_a_buyer_with_one_action_has_no_obedience_rows():
+    # buyer 1 has one action (nothing to deviate to), buyer 2 two: 3 cells * 2 * 1 rows
+    p = np.zeros((2, 1, 2, 2))
+    for a2, th in np.ndindex(2, 2):
+        p[1, 0, a2, th] = float(a2 == th)
+    lp = build_lp(create("table", payoffs=p, cells=3))
+    assert [r.tolist() for r in lp.obedience_rows] == [[], list(range(6))]
+    assert lp.blocks["obedience"].stop - lp.blocks["obedience"].start == 6
+
+
+def test_scalar_outside_options_stay_numbers():
+    lp = build_lp(model(outside_option=0.25))
+    assert lp.outside_option == [0.25, 0.25]
+    assert not any(isinstance(k, np.ndarray) for k in lp.outside_option)
+
+
+def test_obedience_duals_sit_off_the_diagonal():
+    from datamech.solvers.infosale.lp import solve_lp
+
+    res = solve_lp(model())
+    for d in res.obedience_duals:
+        assert d.shape == (3, 2, 2)
+        # (k, x, y): recommended x, deviation y != x; there is no constraint for y = x
+        assert not d[:, 0, 0].any() and not d[:, 1, 1].any()
+        assert d[:, 0, 1].any() or d[:, 1, 0].any()
+
+
+def test_inaccurate_advice_text():
+    assert inaccurate_advice(Status.OPTIMAL_INACCURATE) == (
+        "the solver flagged its solution as inaccurate: use backend highspy (HiGHS "
+        "simplex), or rescale payoffs and types towards 1"
+    )
+
+
+# ------------------------------------------------- statuses planted by a fake runner
+class _Planted(Runner):
+    """A runner that returns planted statuses and records each call's ``feasibility``."""
+
+    def __init__(self, main_status, feasible=True, time_limit=None):
+        super().__init__("highspy", "HIGHS", time_limit)
+        object.__setattr__(self, "calls", [])
+        object.__setattr__(self, "main_status", main_status)
+        object.__setattr__(self, "feasible", feasible)
+
+    def solve(self, lp, *, feasibility=False, what="the infosale LP"):
+        self.calls.append(feasibility)
+        if feasibility:
+            if self.feasible:
+                return Status.OPTIMAL, np.zeros(lp.A.shape[1]), None, 0.0
+            return Status.INFEASIBLE, None, None, None
+        return self.main_status, None, None, None
+
+
+def _solve_with(monkeypatch, fake, **kw):
+    from datamech.solvers.infosale import lp as lp_module
+
+    monkeypatch.setattr(lp_module, "runner", lambda *a, **k: fake)
+    return lp_module.solve_lp(model(), **kw)
+
+
+def test_diagnosis_solves_feasibility_problems():
+    fake = _Planted(Status.OPTIMAL)
+    assert diagnose_infeasibility(model(), fake) is None
+    assert fake.calls == [True] * 4  # one per family, each without the objective
+
+
+def test_time_limit_message_names_the_limit(monkeypatch):
+    with pytest.raises(SolverError) as e:
+        _solve_with(monkeypatch, _Planted(Status.TIME_LIMIT), time_limit=2.5)
+    assert e.value.status is Status.TIME_LIMIT and e.value.family is None
+    assert "the infosale LP was stopped by the time limit (2.5 s)" in str(e.value)
+
+
+def test_infeasible_with_every_family_feasible_is_unbounded(monkeypatch):
+    # the LP reports infeasible, yet every family added one by one is feasible: the
+    # ambiguous "infeasible or unbounded" was unboundedness
+    fake = _Planted(Status.INFEASIBLE, feasible=True)
+    with pytest.raises(SolverError) as e:
+        _solve_with(monkeypatch, fake)
+    assert e.value.status is Status.UNBOUNDED and e.value.family is None
+    assert str(e.value).endswith(
+        "the infosale LP is unbounded; revenue needs participation or bounded payments"
+    )
+    assert fake.calls == [False] + [True] * 4

@@ -10,6 +10,7 @@ asked), split by the tie rule:
 * lazar_semret: [70 - (130 - q)]^+: 0 and 10.
 """
 
+import sys
 from fractions import Fraction as F
 
 import numpy as np
@@ -55,6 +56,17 @@ def costs_by_hand(rule):
     return [c0, c1, c2]
 
 
+# mutmut (benchmarks/mutation.py) wraps every function of the mutated module in a
+# trampoline, which adds frames between a warning and its caller: there a correct
+# ``stacklevel`` points into mutmut, so the caller's frame is checked in plain runs only
+UNDER_MUTMUT = any(name.split(".")[0] == "mutmut" for name in sys.modules)
+
+
+def assert_points_at_caller(warning) -> None:
+    if not UNDER_MUTMUT:
+        assert warning.filename == __file__
+
+
 # ---------------------------------------------------------------- tie rules
 def test_check_tie_break():
     for rule in ("proportional", "lazar_semret", "strict"):
@@ -65,12 +77,12 @@ def test_check_tie_break():
     with pytest.warns(DeprecationWarning) as rec:
         assert check_tie_rule("lazar_semret") == "lazar_semret"
     assert [str(w.message) for w in rec] == ["check_tie_rule is deprecated; use check_tie_break"]
-    assert rec[0].filename == __file__  # the warning points at the caller's line
+    assert_points_at_caller(rec[0])  # the warning points at the caller's line
     with pytest.warns(DeprecationWarning) as rec:
         got = psp_allocation(Q_, P_, 100, tie_rule="lazar_semret")
     assert got == ALLOC["lazar_semret"]
     assert [str(w.message) for w in rec] == ["'tie_rule' is deprecated; use 'tie_break'"]
-    assert rec[0].filename == __file__
+    assert_points_at_caller(rec[0])
 
 
 # ---------------------------------------------------------------- reference functions
@@ -282,7 +294,7 @@ def test_deprecated_tie_rule_keyword_is_used():
         out = clear_auction(Q_, P_, 100, tie_rule="strict")
     assert out.tie_break == "strict" and out.allocation == ALLOC["strict"]
     assert out.feasible is False
-    assert rec[0].filename == __file__
+    assert_points_at_caller(rec[0])
     with pytest.warns(DeprecationWarning):
         got = psp_costs(Q_, P_, 100, tie_rule="lazar_semret")
     assert got == costs_by_hand("lazar_semret")

@@ -66,6 +66,12 @@ class TypeDistribution:
     ironing is the identity), ``exact_ladder`` (the price ladder is the law itself, so
     the law of r is an exact table) and ``cost_regular`` (F/f nondecreasing: virtual
     costs need no ironing).
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital Good with
+      Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
     """
 
     family: str = ""

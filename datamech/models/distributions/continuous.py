@@ -34,7 +34,14 @@ __all__ = ["ContinuousLaw", "Exponential", "Pareto", "Power", "TruncatedEqualRev
 
 class ContinuousLaw(LadderLaw):
     """A continuous family backed by a frozen ``scipy.stats`` law (regular, and with
-    F/f nondecreasing, so virtual costs need no ironing)."""
+    F/f nondecreasing, so virtual costs need no ironing).
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital Good with
+      Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    """
 
     regular = True
     cost_regular = True
@@ -86,9 +93,15 @@ class ContinuousLaw(LadderLaw):
 
 
 class Uniform(ContinuousLaw):
-    """U[low, high]: phi = 2v - high, virtual cost 2c - low (spec S4).
+    """U[low, high]: phi = 2v - high, virtual cost 2c - low (Myerson 1981).
 
     Range: 0 <= low < high <= 1e12.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital Good with
+      Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
 
     Examples
     --------
@@ -165,11 +178,17 @@ class Uniform(ContinuousLaw):
 class Exponential(ContinuousLaw):
     """Exp(rate) shifted by ``low``, optionally truncated at ``high``.
 
-    phi = v - 1/rate; on [low, high] phi = v - (1 - e^{-rate (high - v)})/rate (spec S4,
-    §4.3 of seed 004: rate 1 on [2, 5] is the §5.1 reading).
+    phi = v - 1/rate; on [low, high] phi = v - (1 - e^{-rate (high - v)})/rate (Myerson
+    1981; rate 1 on [2, 5] is the reading of Nouripour's Section 5.1 example).
 
     Range: 1e-12 <= rate <= 1e12 (the mean 1/rate is a type value), 0 <= low <= 1e12,
     low < high <= 1e12 or high = inf (no truncation, the default).
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital Good with
+      Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
 
     Examples
     --------
@@ -295,14 +314,20 @@ class Exponential(ContinuousLaw):
 
 
 class Pareto(ContinuousLaw):
-    """Pareto: F(v) = 1 - (scale/v)^shape on [scale, inf); phi = v (1 - 1/shape) (S4).
+    """Pareto: F(v) = 1 - (scale/v)^shape on [scale, inf); phi = v (1 - 1/shape) (Myerson 1981).
 
     Regular and with finite monopoly revenue only for shape > 1 (below, R(q) is not
-    bounded and ``ModelError`` names ``shape``).  E[V^p] is finite iff p < shape (G15):
-    an infinite moment a solver needs is a ``ModelError`` naming ``shape``.
+    bounded and ``ModelError`` names ``shape``).  E[V^p] is finite iff p < shape (Deng et al.
+    need such moments): an infinite moment a solver needs is a ``ModelError`` naming ``shape``.
 
     Range: 0.1 <= shape <= 1000 (so that every quantile the solvers take, up to
     1 - 1e-15, is a float), 1e-12 <= scale <= 1e12.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital Good with
+      Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
     """
 
     family = "pareto"
@@ -372,10 +397,16 @@ class Pareto(ContinuousLaw):
 
 class Power(ContinuousLaw):
     """Power law on [0, 1]: F(v) = v^shape; phi = v(1 + 1/s) - v^{1-s}/s, virtual cost
-    c (1 + 1/s) (S4).  Regular for shape >= 1; for shape < 1 the revenue curve is convex
+    c (1 + 1/s) (Myerson 1981).  Regular for shape >= 1; for shape < 1 the revenue curve is convex
     near q = 1 and phi is ironed numerically (only where phi < 0).
 
     Range: 0.01 <= shape <= 1000.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital Good with
+      Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
 
     Examples
     --------
@@ -444,11 +475,15 @@ class Power(ContinuousLaw):
 
 class TruncatedEqualRevenue(LadderLaw):
     """F(v) = max{0, 1 - scale/v} on [0, H), F = 1 at H: R(q) = qH on [0, scale/H] and
-    scale after (spec §2.1 rule 3, Theorems 3.3/3.6 with scale = 1/n).  So phi^ir = H
+    scale after (Deng et al., Section 2 on atoms; Theorems 3.3/3.6 with scale = 1/n).  So phi^ir = H
     with probability scale/H and 0 otherwise.
 
     Range: 1e-12 <= scale < high <= 1e12 (in a model file ``n`` = 1/scale, also in
     [1e-12, 1e12]).
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
 
     Examples
     --------

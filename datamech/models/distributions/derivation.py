@@ -466,6 +466,12 @@ class ClosedForms:
     ``reserve_price``, ``monopoly_revenue`` and ``mean`` (with float ``*_value``),
     ``regular`` / ``regularity`` and ``cost_regular`` / ``cost_regularity`` (the
     verdicts and how they were decided), ``notes`` (step -> how it fell back).
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital Good with
+      Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
     """
 
     family: str

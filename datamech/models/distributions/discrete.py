@@ -42,9 +42,13 @@ class Discrete(TypeDistribution):
     every entry of both lists is an int, a Fraction or a string; a float anywhere makes
     it a float law.  Virtual values are the slopes of the piecewise-linear revenue curve through
     (Q_j, Q_j v_j), Q_j = P(V >= v_j): phi_j = v_j - (v_{j+1} - v_j)(1 - F_j)/pi_j,
-    phi_J = v_J (spec §2.1 rule 2).  Reading and ironing are O(n log n) vectorized for
-    float laws (10^5 types in milliseconds) and O(n log n) rational operations for
-    exact ones (about 0.1 ms per type).
+    phi_J = v_J (the discrete form of Myerson's virtual value; Deng et al., Section 2).  Reading
+    and ironing are O(n log n) vectorized for float laws (10^5 types in milliseconds) and O(n
+    log n) rational operations for exact ones (about 0.1 ms per type).
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
 
     Examples
     --------
@@ -245,7 +249,14 @@ def _sorted_atoms(v: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 class LadderLaw(TypeDistribution):
     """A law that discretizes onto its price ladder: atoms at the ladder prices, each
     with the mass of its piece (exact at atoms; a quantile grid of ``grid`` cells per
-    continuous part otherwise, error O(1/grid)).  Base of every non-discrete family."""
+    continuous part otherwise, error O(1/grid)).  Base of every non-discrete family.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital Good with
+      Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    """
 
     def discretize(self, grid: int = GRID) -> Discrete:
         """The discrete law on this law's price ladder (spec §4, G14).

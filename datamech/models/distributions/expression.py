@@ -116,6 +116,10 @@ class ExpressionLaw(ContinuousLaw):
     notes : dict
         Each derivation step that fell back to numerics, and why.
 
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+
     Examples
     --------
     >>> law = ExpressionLaw(cdf="v**2", support=[0, 1])

@@ -27,7 +27,12 @@ def pava(y: Sequence[Any], w: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     Returns ``(fit, starts)``: the fitted values and the start index of every pooled
     block.  Exact (Fraction object arrays) when ``y`` is an object array, else scipy's
     vectorized PAVA.  The fit equals the slopes of the least concave majorant of the
-    piecewise-linear curve with those slopes, read right to left (spec §2.1).
+    piecewise-linear curve with those slopes, read right to left (Myerson's ironing for
+    irregular laws, Myerson 1981).
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
 
     Examples
     --------
@@ -66,6 +71,12 @@ def pool_equal_runs(fit: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Merge consecutive blocks whose fitted values tie (scipy splits them), so that the
     blocks, and the ironing intervals read from them, are maximal.
 
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+
+    Examples
+    --------
     >>> pool_equal_runs(np.array([1.0, 1.0, 2.0]), np.array([0, 1, 2])).tolist()
     [0, 2]
     """
@@ -79,12 +90,18 @@ def pool_equal_runs(fit: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PriceLadder:
-    """Revenue points of a law on an increasing list of prices (spec §2.1 rules 1-3).
+    """Revenue points of a law on an increasing list of prices (Deng et al., Section 2).
 
     ``prices`` p_1 < ... < p_J, ``upper`` Q_j = P(V >= p_j), and ``mass`` w_j = Q_j - Q_{j+1}
     (Q_{J+1} = 0): the length of price j's piece in quantile space.  ``slope`` is the
     unironed (discrete Myerson) virtual value of the piece, ``ironed`` the slope of the
     least concave majorant and ``blocks`` the start index of every pooled block.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital Good with
+      Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
 
     Examples
     --------

@@ -19,10 +19,14 @@ __all__ = ["Mixture"]
 
 class Mixture(LadderLaw):
     """A finite mixture sum_k w_k F_k of the other families; ironed numerically on the
-    union of the components' price grids and atoms (spec §2.1 rules 1 and 3).
+    union of the components' price grids and atoms (Deng et al., Section 2).
 
     ``weights`` are positive and sum to 1 within 1e-9 (then rescaled); components are
     laws of the other families (no nested mixtures), each in its own documented range.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
 
     Examples
     --------

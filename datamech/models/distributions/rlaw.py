@@ -18,6 +18,12 @@ class RLaw:
     """The law of r = (phi^ir(V))_+: a finite table (``values``, ``probs``) or a
     nondecreasing quantile function with an atom of mass ``zero_mass`` at 0.
 
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital Good with
+      Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+
     Examples
     --------
     >>> law = RLaw.discrete([0, Fraction(1, 7), Fraction(1, 7), 3],

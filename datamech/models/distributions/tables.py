@@ -51,6 +51,10 @@ def from_table(table: Mapping[str, Any], field: str = "buyer") -> TypeDistributi
     floats or ``"p/q"`` strings, mixed freely; each family's documented range is in
     its class docstring.
 
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+
     Examples
     --------
     >>> from_table({"family": "uniform", "low": 0, "high": 1}).reserve_price()
@@ -118,6 +122,12 @@ def from_table(table: Mapping[str, Any], field: str = "buyer") -> TypeDistributi
 def to_table(dist: TypeDistribution) -> dict[str, Any]:
     """The model-file table of ``dist`` (inverse of :func:`from_table`).
 
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+
+    Examples
+    --------
     >>> to_table(from_table({"family": "discrete", "values": [2, 1], "probs": ["1/4", "3/4"]}))
     {'family': 'discrete', 'values': [Fraction(1, 1), Fraction(2, 1)], 'probs': [Fraction(3, 4), Fraction(1, 4)]}
     """

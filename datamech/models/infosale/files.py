@@ -41,6 +41,14 @@ def _table(data: dict[str, Any], key: str, allowed: set[str], required=()) -> di
 def from_toml(data: dict[str, Any]) -> InfoSaleModel:
     """Build a model from a parsed ``kind = "infosale"`` model file.
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
+    Examples
+    --------
     >>> import tomllib
     >>> text = '''
     ... [model]
@@ -105,7 +113,14 @@ def from_toml(data: dict[str, Any]) -> InfoSaleModel:
 
 
 def to_toml(model: InfoSaleModel) -> dict[str, Any]:
-    """The model-file dictionary of an infosale model (inverse of :func:`from_toml`)."""
+    """The model-file dictionary of an infosale model (inverse of :func:`from_toml`).
+
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+    """
     if model.game.utility is not None or model.objective.function is not None:
         raise ModelError("model", "Python-callable utilities or objectives cannot be saved")
     m: dict[str, Any] = {"kind": "infosale"}

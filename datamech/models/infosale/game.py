@@ -61,6 +61,12 @@ class Game:
         welfare; the payoff table then only fixes the action and state counts.  Not
         saved to model files.
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
     Examples
     --------
     >>> g = competition_game(0.5)
@@ -184,6 +190,12 @@ def competition_game(alpha: float) -> Game:
     alpha : float in [0, 1]
         Intensity of competition; 1 is the zero-sum two-location Hotelling game.
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
     Examples
     --------
     >>> g = competition_game(1.0)
@@ -202,10 +214,18 @@ def competition_game(alpha: float) -> Game:
 def complement_substitute_game(alpha: float, beta: float) -> Game:
     """The §5.1 game: payoffs (alpha, alpha), (1, 0), (0, 1), (1-beta, 1-beta).
 
-    Closed form (spec §1.4 [D]): pi_i = (1-beta) + beta x - (1-beta) y + (alpha-beta) x y
-    with x = 1{a_i = theta}, y = 1{a_j = theta}; needs 0 <= alpha, beta <= 1 and
-    alpha >= 1 - beta.
+    Closed form (derived for this package from the payoff table of Section 5.1): pi_i = (1-beta)
+    + beta x - (1-beta) y + (alpha-beta) x y with x = 1{a_i = theta}, y = 1{a_j = theta}; needs
+    0 <= alpha, beta <= 1 and alpha >= 1 - beta.
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
+    Examples
+    --------
     >>> g = complement_substitute_game(0.7, 0.6)
     >>> [round(float(g.payoffs[0, a1, a2, 0]), 12) for a1 in (0, 1) for a2 in (0, 1)]
     [0.7, 1.0, 0.0, 0.4]

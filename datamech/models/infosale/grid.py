@@ -42,7 +42,7 @@ GRID_BYTES_PER_CELL = 6 * FLOAT
 
 @dataclass(frozen=True)
 class Grid:
-    """How continuous type laws are discretized (spec §3.1).
+    """How continuous type laws are discretized for the LPs (the thesis's types are continuous).
 
     Parameters
     ----------
@@ -60,6 +60,12 @@ class Grid:
         Add the cut tail to the last cell, or drop it and renormalize.
     upper : float, optional
         Explicit upper end for unbounded supports (overrides ``tail``).
+
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
 
     Examples
     --------
@@ -104,12 +110,12 @@ class Grid:
 def discretize(
     dist: TypeDistribution, grid: Grid, scheme: str | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Type cells (values, probabilities) of a type law on ``grid`` (spec §3.1).
+    """Type cells (values, probabilities) of a type law on ``grid``.
 
     Equal-width cells on [v_lower, upper], where upper is v_upper when finite, else
     ``grid.upper`` or F^{-1}(1 - grid.tail).  The tail mass beyond ``upper`` is added to
     the last cell (``tail_mode = "lump"``) or dropped and the rest renormalized
-    (``"drop"``, the truncation used for the spec's m = 40 values of §3.3).
+    (``"drop"``, the truncation used for the m = 40 reduced-LP validation values).
     ``scheme`` (default ``grid.scheme``; ``auto`` reads as ``left`` here, the model
     resolves it per objective) puts each cell at its lower edge (``left``: keeps
     v_lower exact; revenue error O(1/m^2)) or at E[V | cell] (``condmean``: welfare
@@ -118,6 +124,14 @@ def discretize(
     Raises ``ModelError`` when the grid would not fit in memory (``grid.cells``) or
     its values leave ``|v| <= 1e6`` (the buyer's table).
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
+    Examples
+    --------
     >>> from datamech.models.distributions import Exponential
     >>> v, q = discretize(Exponential(1.0), Grid(cells=4, upper=2.0))
     >>> v.tolist(), round(float(q.sum()), 12)

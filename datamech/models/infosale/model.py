@@ -39,6 +39,12 @@ class InfoSaleModel:
         :data:`datamech.solvers.infosale.OPTIONS`); :func:`datamech.solve` applies it
         before its keywords, :func:`datamech.save` writes it back.
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
     Examples
     --------
     >>> m = create("complement-substitute", alpha=0.7, beta=0.6, cells=8)
@@ -164,6 +170,14 @@ def create(
     Default types are i.i.d. Exp(1) (Figs 4-2/4-3), default prior is equal (mu = 1/2),
     default grid 80 cells with the scheme chosen per objective (``auto``).
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
+    Examples
+    --------
     >>> m = create("competition", alpha=0.25, objective="welfare")
     >>> m.objective.kind, m.grid.scheme, m.scheme, m.game.alpha
     ('welfare', 'auto', 'condmean', 0.25)

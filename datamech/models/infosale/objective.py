@@ -46,6 +46,12 @@ class Objective:
     Objectives that are not linear in the decision variables (powers or products of
     payments, or payments times data) raise ``ModelError``.
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
     Examples
     --------
     >>> Objective("expression", expression="v1*KroneckerDelta(a1, theta) + p1").kind
@@ -106,6 +112,12 @@ def split_expression(expr: str, n: int | None) -> tuple[sp.Expr, list[float], di
 
     The text is read by the whitelisting parser (:mod:`datamech.expressions`): nothing
     in it runs.  ``n`` buyers (None: as many as the highest index named).
+
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
     """
     top_n = n if n is not None else MAX_BUYERS
     data_names = indexed_names("a", "v", upto=top_n)
@@ -142,6 +154,14 @@ def parse_expression(expr: str, n: int | None) -> tuple[Callable[..., Any], list
     Returns a vectorized function ``g(theta, a_tuple, v_tuple)`` and the list of c_i
     (length n, or as many as the highest ``p`` index when n is None).
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
+    Examples
+    --------
     >>> g, w = parse_expression("v1*KroneckerDelta(a1, theta) + 2*p2", 2)
     >>> w, g(np.array([0, 1]), (np.array([0, 0]), np.array([1, 1])),
     ...      (np.array([3.0, 3.0]), np.array([1.0, 1.0]))).tolist()
@@ -167,7 +187,7 @@ def parse_expression(expr: str, n: int | None) -> tuple[Callable[..., Any], list
 
 @dataclass(frozen=True)
 class Constraints:
-    """Constraint switches of the general LP (spec §3.2).
+    """Constraint switches of the general LP (obedience, truthfulness, IR: Definitions 2-4).
 
     Parameters
     ----------
@@ -184,6 +204,14 @@ class Constraints:
     outside_option : float, optional
         Replace the worst-case K_i by this number (a fixed outside option, ``|K| <= 1e6``).
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
+    Examples
+    --------
     >>> Constraints(truthfulness=False).truthfulness
     'off'
     """

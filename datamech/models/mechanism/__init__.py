@@ -124,6 +124,12 @@ def create(
         The tables of the model file (``agents`` a list of tables).
     objective, expression, name : str
         The ``[model]`` table's entries.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
     """
     data: dict[str, Any] = {"model": {"kind": "mechanism", "name": name, "objective": objective}}
     if expression is not None:

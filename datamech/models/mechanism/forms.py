@@ -54,7 +54,14 @@ SENSES = {"Ge": ">=", "Le": "<=", "Eq": "=="}
 
 @dataclass(frozen=True)
 class LinearForm:
-    """``sum_k coefs[k] * quantity_k + constant`` over the names of the module docstring."""
+    """``sum_k coefs[k] * quantity_k + constant`` over the names of the module docstring.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
+    """
 
     coefs: dict
     constant: Fraction | float
@@ -63,7 +70,14 @@ class LinearForm:
 
 @dataclass(frozen=True)
 class Requirement:
-    """``form (sense) 0`` with ``sense`` one of ``>=``, ``<=``, ``==``."""
+    """``form (sense) 0`` with ``sense`` one of ``>=``, ``<=``, ``==``.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
+    """
 
     form: LinearForm
     sense: str
@@ -71,7 +85,14 @@ class Requirement:
 
 
 def names_for(n: int, preset: str, outcomes: int = 0) -> list[str]:
-    """The names an expression may use for ``n`` agents (and ``outcomes`` table outcomes)."""
+    """The names an expression may use for ``n`` agents (and ``outcomes`` table outcomes).
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
+    """
     names = ["revenue", "welfare", "cost"]
     for prefix in ("p", "v", "u") + (("x",) if preset != "table" else ()):
         names += [f"{prefix}{k}" for k in range(1, n + 1)]
@@ -116,7 +137,14 @@ def _split(expr, symbols, field: str, text: str) -> LinearForm:
 
 
 def linear_form(text, field: str, *, n: int, preset: str, outcomes: int = 0) -> LinearForm:
-    """An objective expression as a :class:`LinearForm` (``ModelError`` naming ``field``)."""
+    """An objective expression as a :class:`LinearForm` (``ModelError`` naming ``field``).
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
+    """
     expr, symbols = _parse(text, field, n, preset, outcomes)
     if isinstance(expr, (sp.logic.boolalg.Boolean, sp.core.relational.Relational)):
         raise ModelError(field, f"{text!r} is a condition, not an expression to maximize")
@@ -126,6 +154,14 @@ def linear_form(text, field: str, *, n: int, preset: str, outcomes: int = 0) -> 
 def requirement(text, field: str, *, n: int, preset: str, outcomes: int = 0) -> Requirement:
     """A requirement ``lhs >= rhs`` (or ``<=``, ``==``) as ``(lhs - rhs) sense 0``.
 
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
+
+    Examples
+    --------
     >>> r = requirement("x1 >= 1/2", "constraints.requirements[0]", n=1, preset="single_item")
     >>> r.sense, r.form.coefs, str(r.form.constant)
     ('>=', {'x1': Fraction(1, 1)}, '-1/2')

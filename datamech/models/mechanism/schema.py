@@ -79,6 +79,12 @@ class AgentSpec:
     ``law`` for one-dimensional presets; ``item_laws`` (one per item) or ``points`` with
     ``probs`` (explicit type vectors) for several items; ``points`` (values per type and
     outcome) with ``probs`` for a table.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
     """
 
     name: str
@@ -97,6 +103,12 @@ class MechanismModel:
 
     ``solver_options`` is the file's ``[solver]`` table; :meth:`instance` the finite
     problem (types on the grid, exact twins).
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
     """
 
     name: str
@@ -155,7 +167,14 @@ def _value(x: Any, field: str, **kw) -> Fraction | float:
 
 
 def read_model(data: Mapping[str, Any]) -> MechanismModel:
-    """Build a :class:`MechanismModel` from a parsed model file (``ModelError`` on bad input)."""
+    """Build a :class:`MechanismModel` from a parsed model file (``ModelError`` on bad input).
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
+    """
     check_keys(data, "", _TOP, ("model", "outcomes", "agents"))
     model = _table(data, "model", required=True)
     check_keys(model, "model", ("kind", "name", "objective", "expression"), ("kind",))
@@ -454,7 +473,14 @@ def _mechanism(data: Mapping, preset: str, items: int) -> dict:
 
 # ---------------------------------------------------------------- writing
 def write_model(model: MechanismModel) -> dict[str, Any]:
-    """The model-file dictionary of ``model`` (inverse of :func:`read_model`)."""
+    """The model-file dictionary of ``model`` (inverse of :func:`read_model`).
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
+    """
     out = copy.deepcopy(model.data)
     if model.solver_options:
         out["solver"] = dict(model.solver_options)

@@ -97,11 +97,17 @@ def _reduce_obj(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
 def discretize_law(
     law: TypeDistribution, cells: int, scheme: str, field: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Types and exact probabilities of one law (spec §6): ``(points, probs)``.
+    """Types and exact probabilities of one law (a continuous law discretized): ``(points, probs)``.
 
     Discrete laws are returned as given (their points as floats or Fractions, exact
     probabilities); other laws are cut into ``cells`` equal-probability cells (see the
     module docstring for the schemes).
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
     """
     if law.discrete and hasattr(law, "values"):
         vals = np.asarray(law.values)
@@ -141,11 +147,18 @@ def _cell_means(law: TypeDistribution, cells: int) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class AgentTypes:
-    """One agent's finite types: float and exact twins (spec §1).
+    """One agent's finite types (the finite type spaces of Conitzer and Sandholm): float and exact
+    twins.
 
     ``points`` is ``(K, d)``: one row per type (``d = 1`` for a single value, one column
     per item or per outcome otherwise); ``probs`` the type probabilities; ``role`` is
     ``bidder``, ``buyer``, ``seller`` or ``agent``; ``field`` the agent's model-file path.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
     """
 
     name: str
@@ -202,6 +215,12 @@ class Instance:
     ``valuation`` ``additive`` or ``unit_demand``; ``outcomes`` the outcome names
     (table); ``cost`` the designer's cost per unit of each outcome coordinate (exact),
     nonzero only for a public project's ``cost`` and a table's ``costs``.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
     """
 
     preset: str

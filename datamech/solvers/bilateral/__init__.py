@@ -1,4 +1,5 @@
-"""Bilateral data trade (seed 003 §4): first best, second best, simple mechanisms, payments.
+"""Bilateral data trade (Deng et al., Section 4): first best, second best, simple mechanisms,
+payments.
 
 One API for the paper's scaling model (``alpha`` in (0, 1): value v x^alpha, cost c x)
 and the classic indivisible good (``alpha = 1`` or ``good="indivisible"``).
@@ -11,7 +12,7 @@ Layout: :mod:`.core` (weight rules, first and second best by the Lagrangian),
 and :mod:`.plots`.
 
 >>> from datamech.models.distributions import Uniform
->>> sb = second_best(Uniform(0, 1), Uniform(1, 2), alpha="1/2")          # spec B1
+>>> sb = second_best(Uniform(0, 1), Uniform(1, 2), alpha="1/2")
 >>> round(sb.first_best, 10), round(sb.gains_from_trade, 10)
 (0.057762265, 0.0567197698)
 """

@@ -1,4 +1,4 @@
-"""Incentive, participation and budget checks of the bilateral mechanisms (App. C.1, G12).
+"""Incentive, participation and budget checks of the bilateral mechanisms (Appendix C.1).
 
 :func:`check_mechanism` plays every misreport against every true type on a type grid
 (the atoms of discrete laws, quantile midpoints of continuous ones) with the payments of
@@ -7,7 +7,8 @@ the properties the mechanism promises hold, ``max_violation`` is the largest vio
 among them, and ``detail`` holds every measured quantity (the promised ones and the
 others, e.g. the first best's budget deficit).
 
-What each mechanism promises (spec G12):
+What each mechanism promises (Sections 4.2-4.3; SellerP and BuyerP are BIC only on the
+proposing side):
 
 * first best: DSIC for both sides and ex-post IR (not budget-feasible in general);
 * second best and broker: DSIC, ex-post IR and E[p^B - p^S] >= 0;
@@ -77,6 +78,15 @@ def check_mechanism(
     largest one applied to a promised property (``detail["tolerances"]`` has each).
     ``field`` names ``grid`` in errors.
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson and M. A. Satterthwaite, "Efficient Mechanisms for Bilateral
+      Trading", Journal of Economic Theory 29(2), 265-281, 1983.
+
+    Examples
+    --------
     >>> from datamech.models.distributions import Discrete
     >>> d = Discrete([1, 2, 3], [0.5, 0.25, 0.25])
     >>> ch = check_mechanism("seller_proposing", d, d, good="indivisible")

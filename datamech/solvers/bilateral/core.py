@@ -1,4 +1,4 @@
-"""Bilateral data trade (seed 003 §4, spec §4): first best, second best, B(lambda), GFT(lambda).
+"""Bilateral data trade (Deng et al., Section 4): first best, second best, B(lambda), GFT(lambda).
 
 One buyer with value v ~ F^B, one seller with unit cost c ~ F^S, independent.  Two goods:
 
@@ -7,13 +7,14 @@ One buyer with value v ~ F^B, one seller with unit cost c ~ F^S, independent.  T
 
 Every mechanism here is a *weight rule*: a buyer weight N(v) = a_B v + b_B phi^B(v) and a
 seller weight D(c) = a_S c + b_S phi^S(c), each ironed as a whole where it is not monotone
-(spec G14), with allocation x = (alpha N_+ / D)^{1/(1-alpha)} (scaling) or
-x = 1[N >= D, N > 0] (indivisible).  First best is (1, 0, 1, 0); the Lagrangian of
-eq. (9) is (1, lam, 1, lam); SellerP (0, 1, 1, 0); BuyerP (1, 0, 0, 1); the broker (the
-lam -> infinity limit) (0, 1, 0, 1).  Gains from trade and the budget surplus
-B = E[phi^B x^alpha - phi^S x] (C.2) follow from 1-D integrals:
+(a correction of the ironing in Appendix C.2), with allocation
+x = (alpha N_+ / D)^{1/(1-alpha)} (scaling) or x = 1[N >= D, N > 0] (indivisible).
+First best is (1, 0, 1, 0); the Lagrangian of eq. (9) is (1, lam, 1, lam); SellerP
+(0, 1, 1, 0); BuyerP (1, 0, 0, 1); the broker (the lam -> infinity limit) (0, 1, 0, 1).
+Gains from trade and the budget surplus B = E[phi^B x^alpha - phi^S x] (C.2) follow
+from 1-D integrals:
 
-* scaling: x factorises, so (spec §4.3 [derived])
+* scaling: x factorises, so (derived here, not in the paper)
   ``GFT = alpha^{k-1} E[v N^{k-1}] E[D^{-(k-1)}] - alpha^k E[N^k] E[c D^{-k}]`` and
   ``B = alpha^{k-1} E[phi^B N^{k-1}] E[D^{-(k-1)}] - alpha^k E[N^k] E[phi^S D^{-k}]``;
 * indivisible: the trade region is {c <= tau(v)}, and for continuous laws
@@ -368,6 +369,15 @@ def _evaluate_indivisible(inst: Instance, rule: Rule) -> tuple[float, float, flo
 def W(v: Any, c: Any, alpha: Any) -> Any:
     """Lemma C.1: max_x v x^alpha - c x = (1-alpha) alpha^{alpha/(1-alpha)} v_+^k c^{-(k-1)}.
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson and M. A. Satterthwaite, "Efficient Mechanisms for Bilateral
+      Trading", Journal of Economic Theory 29(2), 265-281, 1983.
+
+    Examples
+    --------
     >>> W(1.0, 1.0, 0.5)
     0.25
     """
@@ -381,8 +391,18 @@ def W(v: Any, c: Any, alpha: Any) -> Any:
 def budget_surplus(buyer, seller, lam: float, alpha=None, good=None) -> float:
     """B(lam) = E[phi^B x_lam^alpha - phi^S x_lam] for the Lagrangian allocation of eq. (9).
 
-    Nondecreasing in lam; lambda* is its root (or 0 when B(0) >= 0, spec G13).
+    Nondecreasing in lam; lambda* is its root (or 0 when B(0) >= 0: the first best is then
+    budget-feasible, a case Appendix C.2 leaves out).
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson and M. A. Satterthwaite, "Efficient Mechanisms for Bilateral
+      Trading", Journal of Economic Theory 29(2), 265-281, 1983.
+
+    Examples
+    --------
     >>> from datamech.models.distributions import Uniform
     >>> abs(budget_surplus(Uniform(0, 1), Uniform(0, 1), 0.5, good="indivisible")) < 1e-12
     True
@@ -393,8 +413,17 @@ def budget_surplus(buyer, seller, lam: float, alpha=None, good=None) -> float:
 
 
 def gains_from_trade(buyer, seller, lam: float, alpha=None, good=None) -> float:
-    """GFT(lam) = E[v x_lam^alpha - c x_lam]; GFT(0) is the first best (spec S20).
+    """GFT(lam) = E[v x_lam^alpha - c x_lam]; GFT(0) is the first best (Lemma C.1).
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson and M. A. Satterthwaite, "Efficient Mechanisms for Bilateral
+      Trading", Journal of Economic Theory 29(2), 265-281, 1983.
+
+    Examples
+    --------
     >>> from datamech.models.distributions import Uniform
     >>> round(gains_from_trade(Uniform(0, 1), Uniform(0, 1), 0.5, good="indivisible"), 12)
     0.140625
@@ -441,6 +470,13 @@ class FirstBestResult(Result):
     ``status`` is ``evaluated`` (a closed form or an integral); ``method`` says which:
     ``exact`` (Fractions, ``objective_exact`` set), ``moments`` (E[v^k] E[c^{-(k-1)}]),
     ``sum`` (two discrete laws) or ``quadrature``.
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson and M. A. Satterthwaite, "Efficient Mechanisms for Bilateral
+      Trading", Journal of Economic Theory 29(2), 265-281, 1983.
     """
 
     _objective_field: ClassVar[str] = "gains_from_trade"
@@ -466,13 +502,23 @@ class FirstBestResult(Result):
 
 
 def first_best(buyer, seller, alpha=None, good=None) -> FirstBestResult:
-    """First-best gains from trade (Lemma C.1; spec §4.2), exact when the moments are.
+    """First-best gains from trade (Section 4.2, Lemma C.1), exact when the moments are.
 
     Scaling: FB = (1-alpha) alpha^{k-1} E[v^k] E[c^{-(k-1)}], k = 1/(1-alpha); raises
-    ``ModelError`` when it is infinite (G15).  Indivisible: FB = E[(v - c)_+].
+    ``ModelError`` when it is infinite (e.g. c ~ U[0, 1] with alpha >= 1/2).
+    Indivisible: FB = E[(v - c)_+].
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson and M. A. Satterthwaite, "Efficient Mechanisms for Bilateral
+      Trading", Journal of Economic Theory 29(2), 265-281, 1983.
+
+    Examples
+    --------
     >>> from datamech.models.distributions import Uniform
-    >>> round(first_best(Uniform(0, 1), Uniform(1, 2), "1/2").gains_from_trade, 10)  # B1
+    >>> round(first_best(Uniform(0, 1), Uniform(1, 2), "1/2").gains_from_trade, 10)  # ln(2)/12
     0.057762265
     >>> round(first_best(Uniform(0, 1), Uniform(0, 1), good="indivisible").gains_from_trade, 12)
     0.166666666667
@@ -517,10 +563,17 @@ class SecondBestResult(Result):
     """Second best (eq. (9), App. C.2): the Lagrangian allocation at lambda*.
 
     ``status`` is ``optimal``; ``regime`` is ``"interior"`` (the budget binds, lambda* >
-    0), ``"first_best_feasible"`` (B(0) >= 0, lambda* = 0, G13) or ``"no_trade"`` (B < 0
+    0), ``"first_best_feasible"`` (B(0) >= 0, lambda* = 0) or ``"no_trade"`` (B < 0
     for every lambda: no budget-feasible trade, lambda* = inf).  For the indivisible good
     with two discrete laws B jumps at lambda*; the optimum then trades with probability
     ``tie_weight`` on the pairs with N = D (within ``tie_tol``).
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson and M. A. Satterthwaite, "Efficient Mechanisms for Bilateral
+      Trading", Journal of Economic Theory 29(2), 265-281, 1983.
     """
 
     _objective_field: ClassVar[str] = "gains_from_trade"
@@ -559,12 +612,21 @@ def second_best(
 ):
     """Optimal truthful budget-feasible mechanism (eq. (9)) and its multiplier lambda*.
 
-    ``method="lagrangian"``: lambda* = 0 if B(0) >= 0 (G13), otherwise Brent's method on
-    the nondecreasing budget surplus B(lambda) (spec §4.3) to ``xtol``, keeping
-    B(lambda*) >= 0.  ``"program"`` and ``"bic"`` (old names ``"cvxpy"``,
+    ``method="lagrangian"``: lambda* = 0 if B(0) >= 0 (a case Appendix C.2 leaves out),
+    otherwise Brent's method on the nondecreasing budget surplus B(lambda) (Appendix
+    C.2) to ``xtol``, keeping B(lambda*) >= 0.  ``"program"`` and ``"bic"`` (old names ``"cvxpy"``,
     ``"pyomo_bic"``) solve the grid programs of :mod:`datamech.solvers.bilateral.programs`
     with ``options`` and return their :class:`~.dsic.ProgramResult`.
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson and M. A. Satterthwaite, "Efficient Mechanisms for Bilateral
+      Trading", Journal of Economic Theory 29(2), 265-281, 1983.
+
+    Examples
+    --------
     >>> from datamech.models.distributions import Uniform
     >>> sb = second_best(Uniform(0, 1), Uniform(0, 1), good="indivisible")
     >>> round(sb.lambda_star, 9), round(sb.gains_from_trade, 9)   # Myerson-Satterthwaite

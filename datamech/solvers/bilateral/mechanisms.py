@@ -55,6 +55,11 @@ class MechanismResult(Result):
     ``evaluated`` for a given mechanism, ``optimal`` for the best posted price between
     two discrete laws (every atom is a candidate) and ``heuristic`` for the best posted
     price found by a grid search and a local refinement otherwise.
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
     """
 
     _objective_field: ClassVar[str] = "gains_from_trade"
@@ -119,8 +124,15 @@ def seller_proposing(buyer, seller, alpha=None, good=None) -> MechanismResult:
 
     Budget is balanced ex post (p^S = p^B, the buyer's identity payment).
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+
+    Examples
+    --------
     >>> from datamech.models.distributions import Uniform
-    >>> r = seller_proposing(Uniform(0, 1), Uniform(1, 2), "1/2")     # spec B1
+    >>> r = seller_proposing(Uniform(0, 1), Uniform(1, 2), "1/2")
     >>> round(r.ratio, 12), round(r.lower_bound_ratio, 12), r.guarantee
     (0.75, 0.5, 0.25)
     """
@@ -130,8 +142,15 @@ def seller_proposing(buyer, seller, alpha=None, good=None) -> MechanismResult:
 def buyer_proposing(buyer, seller, alpha=None, good=None) -> MechanismResult:
     """BuyerP (App. C.5) with BuyerU = E[W(v, phi^S_ir(c))] and Theorem 4.2.
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+
+    Examples
+    --------
     >>> from datamech.models.distributions import Uniform
-    >>> r = buyer_proposing(Uniform(0, 1), Uniform(0, 1), "1/4")      # spec B3: 9/32
+    >>> r = buyer_proposing(Uniform(0, 1), Uniform(0, 1), "1/4")      # GFT = 9/32
     >>> round(r.gains_from_trade, 12), round(r.guarantee, 12)
     (0.28125, 0.629960524947)
     """
@@ -152,6 +171,13 @@ def broker(buyer, seller, alpha=None, good=None) -> MechanismResult:
     """The profit-maximizing broker (lim lambda -> inf of eq. (9)): weights phi^B_ir and
     phi^S_ir; ``budget_surplus`` is the broker's expected profit.
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+
+    Examples
+    --------
     >>> from datamech.models.distributions import Uniform
     >>> r = broker(Uniform(0, 1), Uniform(0, 1), good="indivisible")   # trade iff v - c >= 1/2
     >>> round(r.gains_from_trade, 12), round(r.budget_surplus, 12)
@@ -167,6 +193,13 @@ def broker(buyer, seller, alpha=None, good=None) -> MechanismResult:
 def posted_price_gft(buyer, seller, price: float) -> float:
     """GFT of a fixed price p (indivisible): E[v; v >= p] P(c <= p) - P(v >= p) E[c; c <= p].
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+
+    Examples
+    --------
     >>> from datamech.models.distributions import Uniform
     >>> round(posted_price_gft(Uniform(0, 1), Uniform(0, 1), 0.5), 12)
     0.125
@@ -188,6 +221,13 @@ def posted_price(buyer, seller, price: float | None = None, grid: int = 2001) ->
     The search evaluates a grid over the overlap of the supports plus every atom, then
     refines the best grid point with a bounded scalar search.
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+
+    Examples
+    --------
     >>> from datamech.models.distributions import Uniform
     >>> r = posted_price(Uniform(0, 1), Uniform(0, 1))
     >>> round(r.price, 6), round(r.gains_from_trade, 12)

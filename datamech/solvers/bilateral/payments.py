@@ -1,6 +1,7 @@
-"""Allocations and payments of bilateral mechanisms for any realized (v, c) (App. C.1, G11).
+"""Allocations and payments of bilateral mechanisms for any realized (v, c) (Appendix C.1).
 
-Payment identities with the integrals over the supports (spec G11):
+Payment identities with the integrals over the supports (Appendix C.1,
+whose printed limits 0 and infinity are corrected to the supports):
 
     p^B(v, c) = v x(v, c)^alpha - int_{v_lo}^{v} x(t, c)^alpha dt
     p^S(v, c) = c x(v, c) + int_{c}^{c_hi} x(v, t) dt
@@ -186,6 +187,15 @@ def mechanism(
     ``tie``/``tie_tol``: the second best's trade probability on ties (see
     :class:`~datamech.solvers.bilateral.core.SecondBestResult`).
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson and M. A. Satterthwaite, "Efficient Mechanisms for Bilateral
+      Trading", Journal of Economic Theory 29(2), 265-281, 1983.
+
+    Examples
+    --------
     >>> from datamech.models.distributions import Uniform
     >>> m = mechanism("second_best", Uniform(0, 1), Uniform(0, 1), good="indivisible")
     >>> float(m.allocation(0.6, 0.3)), float(m.allocation(0.6, 0.4))   # v - c >= 1/4
@@ -212,7 +222,15 @@ def mechanism(
 
 @dataclass(frozen=True)
 class PaymentResult(ResultMixin):
-    """Allocation, payments and utilities of one mechanism at realized type profiles."""
+    """Allocation, payments and utilities of one mechanism at realized type profiles.
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson and M. A. Satterthwaite, "Efficient Mechanisms for Bilateral
+      Trading", Journal of Economic Theory 29(2), 265-281, 1983.
+    """
 
     _frame_fields: ClassVar[tuple[str, ...]] = (
         "v",
@@ -243,8 +261,18 @@ class PaymentResult(ResultMixin):
 def payments(
     name: str, buyer, seller, v, c, alpha=None, good=None, lam=None, price=None, **tie
 ) -> PaymentResult:
-    """Payments of mechanism ``name`` at realized profiles (v, c) (App. C.1, G11).
+    """Payments of mechanism ``name`` at realized profiles (v, c) (Appendix C.1,
+    integrated over the supports).
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson and M. A. Satterthwaite, "Efficient Mechanisms for Bilateral
+      Trading", Journal of Economic Theory 29(2), 265-281, 1983.
+
+    Examples
+    --------
     >>> from datamech.models.distributions import Uniform
     >>> r = payments("second_best", Uniform(0, 1), Uniform(0, 1), [0.9], [0.2],
     ...              good="indivisible")

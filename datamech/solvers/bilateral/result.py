@@ -35,19 +35,26 @@ MECHANISM_COLUMNS = (
 @dataclass(frozen=True, repr=False)
 class BilateralResult(Result):
     """First best, second best (the headline, ``objective_name = "second_best"``), the
-    selected simple mechanisms, their checks and payments (seed 003 §4).
+    selected simple mechanisms, their checks and payments (Section 4).
 
     ``method`` computed the second best: ``lagrangian`` (lambda* by root search: status
     ``optimal``), ``program`` (the DSIC grid program: ``optimal``) or ``bic`` (the BIC
     grid program: ``optimal`` for the indivisible good's LP, ``local_optimum`` for the
     scaling model, then ``local`` is True and ``upper_bound`` is the convex bound; a run
     stopped early has status ``iteration_limit`` and ``advice``).  ``regime`` is
-    ``interior`` (the budget binds), ``first_best_feasible`` (lambda* = 0, G13) or
+    ``interior`` (the budget binds), ``first_best_feasible`` (lambda* = 0) or
     ``no_trade``.  ``mechanisms`` has one row per mechanism (gains from trade, ratio to
     the first best, U-lower bound, the paper's guarantee, budget surplus, price, status
     and, after the checks, ``checks_ok`` and ``max_violation``); ``checks`` maps each
     mechanism to its IR/IC/budget :class:`~datamech.results.Certificate`; ``payments``
     has one row per (profile, mechanism).
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson and M. A. Satterthwaite, "Efficient Mechanisms for Bilateral
+      Trading", Journal of Economic Theory 29(2), 265-281, 1983.
     """
 
     _objective_field: ClassVar[str] = "second_best"

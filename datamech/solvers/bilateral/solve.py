@@ -41,6 +41,15 @@ def solve_model(model: BilateralModel, **options: Any) -> BilateralResult:
     allocation's monotonicity and budget (:func:`~.checks.check_grid_allocation`), and
     its payments at the profiles are not reported (the other mechanisms' are).
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson and M. A. Satterthwaite, "Efficient Mechanisms for Bilateral
+      Trading", Journal of Economic Theory 29(2), 265-281, 1983.
+
+    Examples
+    --------
     >>> import datamech as dm
     >>> res = dm.solve(dm.load("examples/models/bilateral_indivisible.toml"), checks=False)
     >>> str(res.status), res.objective_name, round(res.objective, 12)   # Myerson-Satterthwaite 9/64

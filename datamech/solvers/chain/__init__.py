@@ -49,6 +49,12 @@ def solve_model(model, **options):
     ``enumerate``, ``mip``; the model's own mechanism is then ignored); continuous chains
     to Algorithm 4, :func:`~datamech.solvers.chain.fptas.solve_fptas` (``fptas``).
 
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+
+    Examples
+    --------
     >>> from datamech.models.chain import paper_model
     >>> solve_model(paper_model(2, 2), method="enumerate", m=2).certified
     True

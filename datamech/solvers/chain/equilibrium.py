@@ -46,6 +46,10 @@ class ChainEquilibrium(Result):
     the Fraction in exact mode).  ``status`` is ``optimal``: every seller's price is an
     exact best response (Eq. 9), computed by an exact algorithm (``method`` ``fast`` or
     ``reference``; ``backend`` and ``solver`` are ``"none"``).
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
 
     status: Status
@@ -164,6 +168,10 @@ def solve_equilibrium(
         ``model.values``).
     SolverError
         Float arithmetic overflowed (values near the float range; use ``exact=True``).
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
     if not isinstance(model, ChainModel):
         raise ModelError("model", f"expected a ChainModel, got {type(model).__name__}")

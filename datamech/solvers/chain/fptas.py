@@ -1,6 +1,6 @@
 """Algorithm 4: an FPTAS for the chain with continuous valuations (Section 3.3, App. C.4).
 
-Steps (App. C.4, spec §5):
+Steps (Appendix C.4):
 
 1. Step and grid.  eps0 = min(eps, 1) / (4 (1 + n K0) (1 + max(0, -L0))) if H0 > 0,
    else eps / 2; L = floor((H0 - L0) / eps0) + 1; w_l = L0 + l eps0 for l = 0..L-1.
@@ -214,6 +214,10 @@ class FPTASResult(Result):
         the check.
     advice : str
         What to change when ``status`` is ``not_converged``.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
 
     status: str
@@ -438,6 +442,10 @@ def solve_fptas(
     to eps0 / refine: the supremum over the continuum is typically larger by up to about
     that much (it tends to eps0 times the slope of s† as refine grows), still far below
     epsilon since Algorithm 4's step is conservative.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
 
     Examples
     --------

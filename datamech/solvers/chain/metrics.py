@@ -19,7 +19,12 @@ from .core import Arithmetic, acceptance, model_arrays
 
 @dataclass(frozen=True)
 class ChainMetrics:
-    """Expected outcomes of a strategy profile (exact, Fractions in exact mode)."""
+    """Expected outcomes of a strategy profile (exact, Fractions in exact mode).
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+    """
 
     social_welfare: float | Fraction
     transaction_volume: float | Fraction
@@ -32,7 +37,12 @@ class ChainMetrics:
 
 
 def compute_metrics(model: ChainModel, thresholds, prices, ar: Arithmetic) -> ChainMetrics:
-    """Metrics of the profile (thresholds u_0..u_n, prices p_0..p_{n-1}) on ``model``."""
+    """Metrics of the profile (thresholds u_0..u_n, prices p_0..p_{n-1}) on ``model``.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
+    """
     _, _, T = model_arrays(model, ar)
     u = [np.asarray(x)[None] for x in thresholds]
     p = [np.asarray(x)[None] for x in prices]

@@ -1,4 +1,4 @@
-"""Welfare-optimal reallocation matrices (seed 000 §5 "OPT", App. D; spec §4, §7).
+"""Welfare-optimal reallocation matrices (Section 5 "OPT", Appendix D).
 
 OPT maximizes an exact equilibrium objective (social welfare by default; transaction
 volume or a player's utility on request) over budget-balanced (each row on the simplex
@@ -11,7 +11,7 @@ Methods
     ``differential_evolution`` started from AVE (x = 0), but on the exact objective
     (no sampling) and with restarts.  Shares below ``snap`` are set to exactly 0 (and the
     row renormalized) so that "this seller keeps nothing" is reachable: the optimum
-    leans on it (spec §7).  Seeded and reproducible; the budget (objective evaluations)
+    leans on it.  Seeded and reproducible; the budget (objective evaluations)
     is reported.  Status ``heuristic``.
 ``"enumerate"``
     Every matrix whose rows lie on the grid of step 1/m of the simplex, solved in batches
@@ -255,6 +255,10 @@ def optimize_reallocation(
     ChainOptResult
         Status ``optimal`` (finished grid search, ``certified``), ``heuristic``
         (evolution) or ``time_limit``.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
     if not isinstance(model, ChainModel):
         raise ModelError("model", f"expected a ChainModel, got {type(model).__name__}")

@@ -1,6 +1,6 @@
 """What every OPT method shares: objectives, the matrix grid, fixed entries, the result.
 
-OPT (seed 000 §5, App. D; spec §4, §7) searches budget-balanced (Def 2.5 with equality)
+OPT (Section 5, Appendix D) searches budget-balanced (Def 2.5 with equality)
 and past-only (Def 2.6) reallocation matrices t for the best equilibrium.  The searches
 (:mod:`.opt`: differential evolution and enumeration; :mod:`.mip`: the exact MIP) share
 the objective names, the first-best bound, the grid of matrices with entries in
@@ -254,6 +254,10 @@ class ChainOptResult(Result):
     ``heuristic`` for differential evolution; ``time_limit`` when stopped by the time
     limit (with ``advice``).  ``objective_exact`` is a Fraction when the chosen matrix's
     equilibrium was evaluated exactly (``exact``; always for the MIP).
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
 
     status: Status

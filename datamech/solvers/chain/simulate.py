@@ -61,6 +61,10 @@ class ChainSimulation(ResultMixin):
     used (the generated entropy when none was given), so the run can be repeated.
     ``tol`` and ``exact`` describe the buyers' acceptance comparison.  ``status`` is
     ``evaluated`` (a given profile played; ``method`` ``"monte-carlo"``).
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
 
     status: Status
@@ -199,6 +203,10 @@ def simulate(
     Returns
     -------
     ChainSimulation
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
 
     Examples
     --------

@@ -1,7 +1,7 @@
 """Tie robustness: a mechanism's equilibrium under optimistic and adversarial seller ties.
 
 Sellers who keep nothing of their sale are indifferent among prices; the paper's rule
-(first candidate) then maximizes trade, and OPT leans on it (spec §7).  Here every
+(first candidate) then maximizes trade, and OPT leans on it.  Here every
 seller breaks ties by continuation welfare, backward: ``welfare_max`` (optimistic) and
 ``welfare_min`` (adversarial).
 
@@ -37,6 +37,10 @@ class TieRobustness(Result):
     headline is the adversarial welfare (``objective_name``
     ``"adversarial_social_welfare"``); ``status`` is ``evaluated`` (a given mechanism).
     Per trade and player: ``*_trade_success`` and ``*_player_utility`` of both rules.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
 
     status: Status
@@ -99,6 +103,10 @@ def tie_robustness(model: ChainModel, tol: float | None = None) -> TieRobustness
     In float mode ties are gains within ``tol`` (default 1e-9, relative), so exact ties
     that rounding splits are still ties.  Rational models can be checked exactly by
     ``solve_equilibrium(..., exact=True, tie_break="welfare_min")``.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
     t0 = time.perf_counter()
     hi = solve_equilibrium(model, tie_break="welfare_max", tol=tol)

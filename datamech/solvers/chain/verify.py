@@ -55,6 +55,10 @@ class EquilibriumCheck(Certificate):
     0..n-1) and ``threshold_violation[i]`` (players 0..n), the largest over grid values;
     ``worst`` is (player, grid index, "price" or "threshold"), also in ``detail``;
     ``best_gain[i, k]`` = max_c g_i(w_k, c).
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
 
     price_violation: np.ndarray | None = None  # players 0..n-1
@@ -111,6 +115,10 @@ def verify_equilibrium(
     -------
     EquilibriumCheck
         A :class:`datamech.results.Certificate` with the per-player violations.
+
+    References
+    ----------
+    * "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
     """
     if method not in VERIFY_METHODS:
         raise ModelError(

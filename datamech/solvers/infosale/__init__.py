@@ -54,6 +54,14 @@ def solve_model(model: InfoSaleModel, **options):
     solver, default highs), ``time_limit`` (seconds), ``monotone`` (reduced LP) and
     ``max_memory_gb`` (the size guards' limit).
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
+    Examples
+    --------
     >>> from datamech.models.infosale import create
     >>> solve_model(create("competition", alpha=0.5, cells=20), method="greedy").method
     'greedy'

@@ -65,6 +65,12 @@ class ClosedFormMechanism:
         Second best (Prop 5), first best (no obedience), revenue optimum (Prop 7),
         unconstrained virtual-surplus maximizer.
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
     Examples
     --------
     >>> from datamech.models.distributions import Exponential
@@ -336,6 +342,14 @@ def exponential_closed_forms(alpha: float, mu: float = 0.5) -> dict[str, float]:
     W_R = 2(1-alpha)mu + 2 alpha v*(1-mu) + 2(2-alpha) e^{alpha-1} c;
     R_2 = 2 alpha v*(1-mu) + 2 alpha c; W_1 = 2/(1+alpha); and the region laws.
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
+    Examples
+    --------
     >>> d = exponential_closed_forms(1.0)
     >>> round(d["R"], 6), round(d["W_2"], 6)
     (0.943147, 0.943147)
@@ -382,6 +396,14 @@ class ClosedFormResult(InfoSaleFigures, Result):
     the interim tables are evaluated (both buyers share F).  ``mechanism`` is the
     :class:`ClosedFormMechanism` itself (not in ``to_dict``).
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
+    Examples
+    --------
     >>> from datamech.models.infosale import create
     >>> res = solve_closed_form(create("competition", alpha=0.5, cells=10))
     >>> res.status, res.objective_name, round(res.objective, 6)
@@ -461,7 +483,14 @@ class ClosedFormResult(InfoSaleFigures, Result):
 
 
 def mechanism_for(model: InfoSaleModel) -> ClosedFormMechanism:
-    """The closed-form mechanism matching a model's objective and obedience switch."""
+    """The closed-form mechanism matching a model's objective and obedience switch.
+
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+    """
     g = model.game
     if g.preset != "competition":
         raise ModelError(
@@ -502,6 +531,14 @@ def mechanism_for(model: InfoSaleModel) -> ClosedFormMechanism:
 def solve_closed_form(model: InfoSaleModel) -> ClosedFormResult:
     """Evaluate the closed form of a model (Props 5-8) on its type grid.
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
+    Examples
+    --------
     >>> from datamech.models.infosale import create
     >>> res = solve_closed_form(create("competition", alpha=0.25, cells=10))
     >>> round(res.revenue, 6), round(res.region_probabilities["ww"], 6)

@@ -62,6 +62,14 @@ def lp_shape(model: InfoSaleModel) -> tuple[float, float, float]:
     An upper bound on the nonzeros (entries whose payoff difference is 0 are dropped
     when the matrix is built).
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
+    Examples
+    --------
     >>> from datamech.models.infosale import create
     >>> rows, cols, nnz = lp_shape(create("competition", alpha=0.5, cells=40))
     >>> int(rows), int(cols), int(nnz)

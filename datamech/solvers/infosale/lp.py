@@ -87,7 +87,7 @@ def _interim_matrix(lay: Layout, i: int, weights: np.ndarray) -> sps.csr_matrix:
 def build_lp(
     model: InfoSaleModel, lay: Layout | None = None, families: tuple[str, ...] | None = None
 ) -> LPData:
-    """Assemble the LP of spec §3.2 as one sparse matrix.
+    """Assemble the general LP (Definitions 1-4 on discretized types) as one sparse matrix.
 
     Parameters
     ----------
@@ -97,6 +97,12 @@ def build_lp(
     families : tuple of str, optional
         Restrict to these constraint families (used to name the family that makes an LP
         infeasible); default: the model's switches.
+
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
     """
     lay = lay or layout(model)
     cons = model.constraints
@@ -331,6 +337,12 @@ def diagnose_infeasibility(model: InfoSaleModel, backend: str | Runner = "highsp
 
     Families are added in the order simplex, obedience, truthfulness, participation,
     each with the model's column bounds (payments >= 0 when switched on).
+
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
     """
     run = backend if isinstance(backend, Runner) else runner(backend)
     lay = layout(model)
@@ -378,7 +390,7 @@ def solve_lp(
     time_limit: float | None = None,
     solver: str | None = None,
 ) -> InfoSaleResult:
-    """Solve the general LP of spec §3.2.
+    """Solve the general LP (Definitions 1-4 under Assumption 1, on discretized types).
 
     Parameters
     ----------
@@ -397,7 +409,8 @@ def solve_lp(
     InfoSaleResult
         When the objective does not involve payments (welfare, or an expression without
         p_i), the reported payments are the revenue-maximizing truthful payments of the
-        optimal rule (spec E18's default; the bottom type's participation binds).
+        optimal rule (the bottom type's participation binds; the thesis leaves the bottom
+        type's payment open).
 
     Raises
     ------
@@ -407,6 +420,12 @@ def solve_lp(
     SolverError
         Any status without a solution; an infeasible LP names the constraint family
         that makes it infeasible (``err.family``).
+
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
 
     Examples
     --------

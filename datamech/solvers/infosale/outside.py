@@ -30,15 +30,24 @@ def outside_option(model: InfoSaleModel, i: int) -> float | np.ndarray:
 
     Under Assumption 1, ``K_i = min_rho max_{a_i} sum_theta P(theta) sum_{a_-i}
     rho(a_-i | theta) pi_i(a_i, a_-i; theta)``, a small LP in which the opponents' rule rho
-    may depend on theta (E7).  Example 3 gives K = mu - alpha; the §5.1 game gives
-    K = alpha mu (spec §4.1 item 8).  For a general utility the value depends on the
-    type, and an array K_i[k] (the right-hand side itself) is returned.
+    may depend on theta (following Definition 4 and the proof of Proposition 8;
+    Lemma 3 as printed restricts it to Delta(A_j), which gives a wrong K).  Example 3 gives K =
+    mu - alpha; the §5.1 game gives K = alpha mu (Section 5.1).  For a general utility the value
+    depends on the type, and an array K_i[k] (the right-hand side itself) is returned.
 
     Raises
     ------
     SolverError
         When the small LP fails (its status, and which buyer's outside option it is).
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
+    Examples
+    --------
     >>> from datamech.models.infosale import create
     >>> round(outside_option(create("competition", alpha=0.25), 0), 12)
     0.25

@@ -141,6 +141,12 @@ class InfoSaleLP:
     Every re-solve equals :func:`~datamech.solvers.infosale.solve_lp` on the changed
     model (tested to 1e-9 on sweeps).
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
     Examples
     --------
     >>> from datamech.models.infosale import create

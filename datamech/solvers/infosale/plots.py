@@ -167,6 +167,12 @@ def plot_regions(
         Output path without suffix (a suffix is replaced).
     vmax : float
         Upper end of both axes (closed forms; LP maps use their grid, cut at vmax).
+
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
     """
     fig, ax = new_axes()
     draw_regions(ax, source, vmax=vmax, points=points, title=title)

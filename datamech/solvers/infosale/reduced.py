@@ -120,7 +120,7 @@ def _finish(
 
 
 def solve_greedy(model: InfoSaleModel) -> InfoSaleResult:
-    """Exact greedy of spec §3.3 (discrete Lemma 2), one fractional knapsack per type.
+    """Exact greedy for Example 3 (a discrete Lemma 2), one fractional knapsack per type.
 
     Ties in w are broken towards lower opponent cells (stable sort).  Without
     obedience the rule is h = 1{w >= 0}.  On a non-regular grid law (discrete virtual
@@ -130,6 +130,14 @@ def solve_greedy(model: InfoSaleModel) -> InfoSaleResult:
     it maximizes equals its revenue and it is the optimum among implementable rules
     (equal to the reduced LP with monotonicity and to the full LP).
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
+    Examples
+    --------
     >>> from datamech.models.infosale import create
     >>> res = solve_greedy(create("competition", alpha=1.0, cells=60))
     >>> round(res.value, 3), res.method, res.backend
@@ -192,14 +200,16 @@ def solve_reduced(
     time_limit: float | None = None,
     solver: str | None = None,
 ) -> InfoSaleResult:
-    """The reduced LP of spec §3.3 in the marginals h_1, h_2 (2 m_1 m_2 variables).
+    """The reduced LP of Example 3 (Prop 3, Lemma 1) in the marginals h_1, h_2 (2 m_1 m_2
+    variables).
 
     Parameters
     ----------
     backend, solver, time_limit
         As for :func:`~datamech.solvers.infosale.solve_lp`.
     monotone : bool, optional
-        Add pi~_i non-decreasing (Prop 2 (1)); needed only for non-regular laws (E17).
+        Add pi~_i non-decreasing (Prop 2 (1)); needed only for non-regular laws (ironing;
+    the thesis covers regular laws only).
         With it, the reduced revenue LP equals the full LP (which irons through
         truthfulness) also for non-regular laws; without it, the reduced LP is a
         relaxation there whose rule may not be implementable (a ``RuntimeWarning``
@@ -211,6 +221,12 @@ def solve_reduced(
     InfoSaleResult
         ``obedience_duals`` have the full LP's shape (m_i, 2, 2); see
         :func:`_as_full_duals` for where the single reduced dual per type is put.
+
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
     """
     run = runner(backend, solver, time_limit)
     alpha = _check(model)

@@ -149,6 +149,12 @@ class InfoSaleResult(InfoSaleFigures, Result):
     advice : str or None
         What to change when the status is not ``optimal``.
 
+    References
+    ----------
+    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
+      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
+      MA, September 2021.
+
     Examples
     --------
     >>> from datamech.models.infosale import create

@@ -62,7 +62,14 @@ def _share(eligible: list[int], n: int) -> list[Fraction]:
 
 
 def rule_mechanism(model: MechanismModel) -> Mechanism:
-    """The ex-post mechanism of the model's ``[mechanism]`` table."""
+    """The ex-post mechanism of the model's ``[mechanism]`` table.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
+    """
     spec = model.mechanism
     if spec is None:
         raise ModelError("mechanism", "an audit needs a [mechanism] table (rule = ...)")
@@ -171,7 +178,17 @@ def _inputs_exact(model: MechanismModel) -> bool:
 
 
 def audit(model: MechanismModel) -> AuditResult:
-    """Audit the model's ``[mechanism]`` against its ``[constraints]`` (spec §8)."""
+    """Audit the model's ``[mechanism]`` against its ``[constraints]`` (IC and IR as in
+    Myerson 1981; budget balance as in Myerson and Satterthwaite 1983).
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - K. C. Border, "Implementation of reduced form auctions: a geometric approach", Econometrica
+      59(4), 1991.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
+    """
     t0 = time.perf_counter()
     mech = rule_mechanism(model)
     ic = model.ic if model.ic != "none" else "bic"

@@ -57,6 +57,11 @@ class PriorityLottery:
     type) pairs is drawn with these probabilities, independently per block, and the
     blocks are listed in turn; at a profile the item goes to the first listed pair
     present (to nobody if no listed pair is present).
+
+    References
+    ----------
+    - K. C. Border, "Implementation of reduced form auctions: a geometric approach", Econometrica
+      59(4), 1991.
     """
 
     blocks: tuple[tuple[tuple[Any, ...], tuple[tuple[tuple[int, int], ...], ...]], ...]
@@ -85,7 +90,14 @@ class PriorityLottery:
 class Mechanism:
     """A direct mechanism on a finite instance: ex post (``allocation``, ``payments``) or
     interim (``interim_allocation[i]`` of shape ``(K_i, d_i)`` in the agent's own
-    coordinates, ``interim_payments[i]``), with an optional ex-post implementation."""
+    coordinates, ``interim_payments[i]``), with an optional ex-post implementation.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
+    """
 
     instance: Instance
     allocation: Any = None
@@ -97,7 +109,16 @@ class Mechanism:
 
 @dataclass
 class Evaluation:
-    """What the evaluator found (every number an exact Fraction)."""
+    """What the evaluator found (every number an exact Fraction).
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - K. C. Border, "Implementation of reduced form auctions: a geometric approach", Econometrica
+      59(4), 1991.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
+    """
 
     interim_allocation: list
     interim_payments: list
@@ -266,6 +287,14 @@ def evaluate(
     ``none`` (deviations are still reported); ``ir``: ``interim`` / ``ex_post`` / ``none``;
     ``budget``: ``none`` / ``no_deficit`` / ``balanced`` (ex post, every profile) /
     ``ex_ante_no_deficit``.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - K. C. Border, "Implementation of reduced form auctions: a geometric approach", Econometrica
+      59(4), 1991.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
     """
     inst = mech.instance
     n = inst.n

@@ -45,6 +45,10 @@ def myerson_revenue(laws: list[Any]) -> Any:
 
     The expectation of the maximum of independent variables ``r_i = phi_bar_i(t_i)^+`` is
     ``sum`` over the sorted distinct values ``s`` of ``s * (P(max <= s) - P(max < s))``.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
     """
     tables = []
     exact = all(getattr(law, "exact", False) for law in laws)
@@ -65,12 +69,22 @@ def myerson_revenue(laws: list[Any]) -> Any:
 
 
 def uniform_auction_revenue(n: int) -> Fraction:
-    """Optimal revenue with n bidders U[0, 1]: (n-1)/(n+1) + 2^-n/(n+1) (reserve 1/2)."""
+    """Optimal revenue with n bidders U[0, 1]: (n-1)/(n+1) + 2^-n/(n+1) (reserve 1/2).
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    """
     return Fraction(n - 1, n + 1) + Fraction(1, 2**n * (n + 1))
 
 
 def exponential_auction_revenue(mean: float = 3.0) -> float:
     """Three bidders with exponential values of this mean (reserve = mean):
-    mean * (3/e - 1.5/e^2 + 1/(3 e^3))."""
+    mean * (3/e - 1.5/e^2 + 1/(3 e^3)).
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    """
     e = math.e
     return mean * (3 / e - 1.5 / e**2 + 1 / (3 * e**3))

@@ -110,6 +110,18 @@ class MechanismResult(_Tables, Result):
     on the optimum by weak duality from a repaired dual, and ``gap = dual_bound - value``
     (``None`` when no finite bound could be certified).  ``exact`` results carry
     Fractions and a zero gap proved by an exact dual.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - K. C. Border, "Implementation of reduced form auctions: a geometric approach", Econometrica
+      59(4), 1991.
+    - A. M. Manelli and D. R. Vincent, "Bundling as an optimal selling mechanism for a multiple-good
+      monopolist", Journal of Economic Theory 127(1), 2006.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
+    - R. B. Myerson and M. A. Satterthwaite, "Efficient mechanisms for bilateral trading", Journal
+      of Economic Theory 29(2), 1983.
     """
 
     _objective_field: ClassVar[str] = "value"
@@ -164,7 +176,16 @@ class AuditResult(_Tables, Result):
     """An audit of a given mechanism (``datamech audit``): each agent's and type's most
     profitable deviation, the smallest epsilon for which it is epsilon-IC
     (``max_ic_violation``), IR and budget violations, revenue and welfare; exact when
-    the inputs are (``exact``)."""
+    the inputs are (``exact``).
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - K. C. Border, "Implementation of reduced form auctions: a geometric approach", Econometrica
+      59(4), 1991.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
+    """
 
     _objective_field: ClassVar[str] = "revenue"
     _skip_fields: ClassVar[tuple[str, ...]] = ("certificate", "mechanism")

@@ -34,7 +34,20 @@ MAX_PROFILES = 5_000_000
 
 def choose_method(model: MechanismModel, method: str) -> str:
     """``auto``: reduced_form for one item with several bidders under BIC and interim IR
-    (no ex-post budget, no designer's cost), else lp."""
+    (no ex-post budget, no designer's cost), else lp.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - K. C. Border, "Implementation of reduced form auctions: a geometric approach", Econometrica
+      59(4), 1991.
+    - A. M. Manelli and D. R. Vincent, "Bundling as an optimal selling mechanism for a multiple-good
+      monopolist", Journal of Economic Theory 127(1), 2006.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
+    - R. B. Myerson and M. A. Satterthwaite, "Efficient mechanisms for bilateral trading", Journal
+      of Economic Theory 29(2), 1983.
+    """
     if method != "auto":
         return method
     if reduced_form_applies(model) is None:
@@ -59,6 +72,18 @@ def solve_model(model: MechanismModel, **options: Any) -> MechanismResult:
     Options (``datamech options mechanism``): ``method`` (auto | lp | mip |
     reduced_form), ``exact``, ``tol``, ``time_limit``, ``max_iterations``, ``ic_rows``,
     ``implementation``, ``mip_gap``, ``backend``, ``solver``.
+
+    References
+    ----------
+    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
+    - K. C. Border, "Implementation of reduced form auctions: a geometric approach", Econometrica
+      59(4), 1991.
+    - A. M. Manelli and D. R. Vincent, "Bundling as an optimal selling mechanism for a multiple-good
+      monopolist", Journal of Economic Theory 127(1), 2006.
+    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
+      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
+    - R. B. Myerson and M. A. Satterthwaite, "Efficient mechanisms for bilateral trading", Journal
+      of Economic Theory 29(2), 1983.
     """
     if not isinstance(model, MechanismModel):
         raise ModelError("model", f"expected a mechanism model, got {type(model).__name__}")

@@ -56,6 +56,14 @@ def check_tie_break(rule: str, tie_rule: str | None = None) -> str:
     """Return the tie rule or raise ``ModelError("tie_break", ...)``.
 
     ``tie_rule`` is the deprecated name of the keyword (a ``DeprecationWarning``).
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
     """
     if tie_rule is not None:
         warnings.warn("'tie_rule' is deprecated; use 'tie_break'", DeprecationWarning, stacklevel=3)
@@ -64,7 +72,16 @@ def check_tie_break(rule: str, tie_rule: str | None = None) -> str:
 
 
 def check_tie_rule(rule: str) -> str:
-    """Deprecated name of :func:`check_tie_break`."""
+    """Deprecated name of :func:`check_tie_break`.
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+    """
     warnings.warn("check_tie_rule is deprecated; use check_tie_break", DeprecationWarning, 2)
     return check_tie_break(rule)
 
@@ -134,9 +151,10 @@ def psp_allocation(
     Q : number
         The seller's supply.
     reserve : number, optional
-        The seller's reserve price r; adds the bid (Q, r) (spec §2.1).
+        The seller's reserve price r; adds the bid (Q, r) (draft §1.1.1; Lazar and
+        Semret's player 0).
     tie_break : {"proportional", "lazar_semret", "strict"}
-        The tie rule (spec §2.1); ``tie_rule`` is its deprecated name.
+        The tie rule (draft eqs. 2–3 and 20); ``tie_rule`` is its deprecated name.
 
     Returns
     -------
@@ -144,9 +162,17 @@ def psp_allocation(
         a_i for the buyers' bids (the reserve's allocation, the unsold supply, is left
         out; see :func:`clear_auction`).
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
     Examples
     --------
-    REG-3 (ties, Q = 100):
+    Two tied bids (Q = 100):
 
     >>> from fractions import Fraction as F
     >>> psp_allocation([60, 70], [4, 4], F(100))
@@ -173,9 +199,17 @@ def psp_costs(
 
     c_i = Σ_{k≠i} p_k [a_k(0; s_{-i}) − a_k(s)], the reserve bid included as a k.
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
     Examples
     --------
-    REG-2 (seller 1, Q = 65) with the reserve bid (65, 1/100):
+    Seller 1 of the draft's worked example (§3.4.4; Q = 65) with the reserve bid (65, 1/100):
 
     >>> from fractions import Fraction as F
     >>> psp_costs([50, 40], [1, F(6, 5)], 65, reserve=F(1, 100))
@@ -203,6 +237,16 @@ def psp_costs(
 def available_quantity(i: int, y: Any, q: Sequence, p: Sequence, Q: Any, reserve: Any = None):
     """D_i(y, s_{-i}) = [Q − Σ_{k≠i: p_k > y} q_k]^+ (eq. 2), reserve bid included.
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
+    Examples
+    --------
     >>> available_quantity(4, 1.2, [50, 40, 26, 20, 14], [1, 1.2, 1.5, 2, 2.2], 85)
     39.0
     """
@@ -217,6 +261,14 @@ class StepFunction:
 
     Used for the market price function P_i(z) (eq. 1).  ``__call__`` is +inf beyond the
     last end; ``integral(a, b)`` integrates exactly.
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
     """
 
     ends: tuple
@@ -247,9 +299,18 @@ def market_price_function(
 ) -> StepFunction:
     """P_i(z, s_{-i}) = inf{y >= 0 : D_i(y, s_{-i}) >= z} (eq. 1) as a step function.
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
     Examples
     --------
-    What buyer E sees at seller 2 in REG-1: 1.2 on (0, 39], 1.5 on (39, 65], 2 on (65, 85].
+    What buyer E sees at seller 2 at t = 0 in the draft's worked example (§3.4.4): 1.2 on (0,
+    39], 1.5 on (39, 65], 2 on (65, 85].
 
     >>> P = market_price_function(4, [50, 40, 26, 20, 14], [1, 1.2, 1.5, 2, 2.2], 85)
     >>> P.ends, P.levels
@@ -273,7 +334,16 @@ def market_price_function(
 
 @dataclass(frozen=True)
 class AuctionOutcome(ResultMixin):
-    """The outcome of one local auction: allocations, costs (eq. 4), unsold supply."""
+    """The outcome of one local auction: allocations, costs (eq. 4), unsold supply.
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+    """
 
     allocation: list
     costs: list
@@ -295,8 +365,18 @@ def clear_auction(
     """Allocation, costs and unsold supply of one local auction.
 
     ``feasible`` is False when the allocations add up to more than Q (possible only
-    under ``tie_break="strict"``, spec §2.1 / REG-3).
+    under ``tie_break="strict"`` with tied prices: draft eqs. 2–3 as printed).
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
+    Examples
+    --------
     >>> out = clear_auction([60, 70], [4, 4], 100, tie_break="strict")
     >>> [int(a) for a in out.allocation], out.feasible
     ([60, 70], False)
@@ -322,6 +402,16 @@ def allocate(q: np.ndarray, p: np.ndarray, Q, tie_break: str = "proportional") -
     With ``Q`` of shape (m,) the result has shape (m, len(q)): one allocation per supply.
     The reserve, if any, must already be one of the bids.
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
+    Examples
+    --------
     >>> allocate(np.array([60.0, 70.0]), np.array([4.0, 4.0]), 100.0, "lazar_semret").tolist()
     [30.0, 40.0]
     """
@@ -359,6 +449,16 @@ def exclusion_costs(
 
     The reserve, if any, must already be one of the bids (its own cost is meaningless).
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
+    Examples
+    --------
     >>> q = np.array([50.0, 40, 26, 20, 14]); p = np.array([1.0, 1.2, 1.5, 2, 2.2])
     >>> exclusion_costs(q, p, 85.0).round(9).tolist()
     [0.0, 25.0, 29.0, 23.0, 16.8]

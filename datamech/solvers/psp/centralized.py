@@ -52,6 +52,14 @@ class Benchmark(ResultMixin):
 
     ``status`` is ``optimal`` or ``optimal_inaccurate`` (the solver flagged its answer;
     a ``RuntimeWarning`` was issued); ``solver`` is the solver that ran.
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
     """
 
     status: Status
@@ -102,7 +110,8 @@ def _is_lp(model: PSPModel) -> bool:
 def efficient_allocation(
     model: PSPModel, solver: str | None = None, time_limit: float | None = None
 ) -> Benchmark:
-    """Solve (B1) over the buyer–seller graph with cvxpy ((B3) for a route market).
+    """Maximize welfare over the buyer–seller graph with cvxpy (route market: network utility
+    maximization).
 
     Parameters
     ----------
@@ -118,7 +127,7 @@ def efficient_allocation(
     -------
     Benchmark
         ``prices`` are the duals λ_j of the supply constraints; with degenerate
-        supply = demand they are one point of an interval (spec REG-5).
+        supply = demand they are one point of an interval (as on the draft's worked example).
 
     Raises
     ------
@@ -126,6 +135,14 @@ def efficient_allocation(
         If the solver finds no solution (infeasible, unbounded, failed); an inaccurate
         solution gives status ``optimal_inaccurate`` and a ``RuntimeWarning``
         (:func:`datamech.backends.solve_cvxpy`, the one policy).
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
     """
     import cvxpy as cp
     import scipy.sparse as sps
@@ -172,11 +189,19 @@ def efficient_allocation(
 def route_allocation(
     model: PSPModel, solver: str | None = None, time_limit: float | None = None
 ) -> Benchmark:
-    """Network utility maximization (B3) of a route market with cvxpy.
+    """Network utility maximization of a route market with cvxpy.
 
     Returns a :class:`Benchmark` whose ``z`` are the flows x_i, ``x`` puts x_i on every
     link of buyer i's route, and ``prices`` are the link duals λ_l (at the optimum
     θ_i'(x_i) = Σ_{l ∈ r_i} λ_l where x_i > 0, and <= where x_i = 0).
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
 
     Examples
     --------
@@ -226,15 +251,26 @@ def route_allocation(
 
 
 def market_clearing_price(valuations, Q: float, reserve: float = 0.0, tol: float = 1e-12) -> float:
-    """Pooled clearing price u* = inf{u >= r : Σ_i d_i(u) <= Q} (spec §3, [M]).
+    """Pooled clearing price u* = inf{u >= r : Σ_i d_i(u) <= Q} (the pooled single-resource
+    benchmark).
 
     d_i(u) = sup{z : θ_i'(z) > u} is non-increasing, so bisection on u is exact up to
     ``tol`` (step demands included).
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
+    Examples
+    --------
     >>> from datamech.models.psp_valuations import QuadraticValuation as Qv
     >>> vals = [Qv(p / (2 * d), 2 * d) for p, d in
     ...         [(1, 50), (1.2, 40), (1.5, 26), (2, 20), (2.2, 14)]]
-    >>> round(market_clearing_price(vals, 150.0), 7)  # REG-7: 150 / 234.060606
+    >>> round(market_clearing_price(vals, 150.0), 7)  # quadratic surrogate: 150 / 234.060606
     0.6408597
     """
 

@@ -107,6 +107,14 @@ class DraftRun:
     ``x`` is the confirmed allocation, ``price`` the unit price of each confirmed bid,
     ``reserve`` the final reserves, ``isp`` the data each buyer bought from κ;
     ``seller_steps`` counts the seller phases run (one per open seller and time step).
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
     """
 
     x: np.ndarray
@@ -132,9 +140,20 @@ def default_draft_steps(model: PSPModel) -> int:
 
     A step that changes anything raises some reserve by ε (27) or confirms or returns a
     bid; reserves and prices stop at p^κ, so a run that has not ended after
-    (p^κ − min r)/ε steps per buyer is herding (E8).  The default is four times
-    (p^κ − min r)/ε plus 2n + 10, clipped to :data:`~.dynamics.DEFAULT_CAP`.
+    (p^κ − min r)/ε steps per buyer is herding (equal initial prices: draft Algorithm 2, line
+    1).  The default is four times (p^κ − min r)/ε plus 2n + 10, clipped to
+    :data:`~.dynamics.DEFAULT_CAP`.
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
+    Examples
+    --------
     >>> from datamech.models.psp import PSPModel
     >>> from datamech.models.psp_valuations import LinearCappedValuation as L
     >>> default_draft_steps(PSPModel([5.0], ("a",), (L(3.0, 2.0),), 0.01, reserve=[1.0]))
@@ -171,12 +190,20 @@ def simulate_draft(
     max_iterations: int | None = None,
     time_limit: float | None = None,
 ) -> DraftRun:
-    """Run the draft's rules of spec §2.6 on ``model`` (see the module docstring).
+    """Run the draft's rules (§3.4.4, Algorithm 2) on ``model`` (see the module docstring).
 
     ``max_iterations`` caps the time steps (default: the model's, else
     :func:`default_draft_steps`); ``time_limit`` stops after the first step past that
     many seconds.  The trace is recorded for the first steps only, up to
     :data:`TRACE_CELLS` buyer–seller entries in all.
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
     """
     check_choice(winners_per_step, "solver.winners_per_step", WINNERS)
     if max_iterations is None:
@@ -390,6 +417,16 @@ def draft_payments(
     unsold supply as its allocation; a(0; s_{-i}) clears the other confirmed bids and the
     reserve with the tie rule.
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
+    Examples
+    --------
     >>> x = np.array([[25.0], [40.0]]); pr = np.array([[1.01], [1.2]])
     >>> draft_payments(x, pr, np.array([65.0]), np.array([1.01]), "proportional").round(9).tolist()
     [[25.25], [40.4]]

@@ -71,6 +71,16 @@ def default_max_iterations(model) -> int:
     is four times the largest of these plus 2n + 10 (measured runs need 0.3–1.2 times
     the estimate), clipped to :data:`DEFAULT_CAP`.
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
+    Examples
+    --------
     >>> from datamech.models.psp import PSPModel
     >>> from datamech.models.psp_valuations import QuadraticValuation as Qv
     >>> m = PSPModel([10.0], ("a", "b"), (Qv(1.0, 8.0), Qv(1.0, 6.0)), 0.001, reserve=[0.0])
@@ -94,11 +104,19 @@ class Simulation:
 
     ``stopped`` says why the run ended: ``"converged"`` (a pass without updates),
     ``"iteration_limit"`` (``max_iterations`` passes) or ``"time_limit"``.  Duration
-    (spec §2.10): ``rounds`` (passes), ``turns`` (replies computed), ``messages`` (bids
-    sent: buyers' updates), ``seller_steps`` (re-clearings: the number of (update,
-    seller) pairs where the bid at that seller changed), ``seconds``.  The curves
+    (the draft's auction duration): ``rounds`` (passes), ``turns`` (replies computed),
+    ``messages`` (bids sent: buyers' updates), ``seller_steps`` (re-clearings: the number of
+    (update, seller) pairs where the bid at that seller changed), ``seconds``.  The curves
     hold one entry every ``curve_step`` passes (thinned beyond
     :data:`CURVE_POINTS` points).
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
     """
 
     q: np.ndarray
@@ -164,6 +182,14 @@ def simulate(
     Returns
     -------
     Simulation
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
     """
     if max_rounds is not None:
         _renamed("max_rounds", "max_iterations")
@@ -294,10 +320,18 @@ def _renamed(old: str, new: str) -> None:
 
 
 def warm_start(market: Market, benchmark=None) -> tuple[np.ndarray, np.ndarray]:
-    """Truthful bids at the centralized optimum (spec §3 B1): (x*_ij, θ_i'(z_i*)).
+    """Truthful bids at the centralized optimum (the welfare program): (x*_ij, θ_i'(z_i*)).
 
     A starting profile for :func:`simulate` (option ``warm_start``); the dynamics and
     their stopping rule are unchanged, only the start is informed by the cvxpy prices.
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
     """
     from .centralized import efficient_allocation
 

@@ -113,7 +113,16 @@ def _best_on_route(market: Market, i: int, q: np.ndarray, p: np.ndarray) -> floa
 
 
 def best_deviation_value(market: Market, i: int, q: np.ndarray, p: np.ndarray) -> float:
-    """sup over all of buyer i's bids of u_i(s_i'; s_{-i}) (independent search)."""
+    """sup over all of buyer i's bids of u_i(s_i'; s_{-i}) (independent search).
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+    """
     if market.kind == "route":
         return _best_on_route(market, i, q, p)
     val = market.vals[i]
@@ -149,7 +158,8 @@ def check_eps_nash(
     q, p : arrays (n, J)
         The profile.
     factor : float
-        Tolerance in units of ε (2 by default, spec §2.7 note).
+        Tolerance in units of ε (2 by default: a truthful ε-best reply, draft eq. (46), is a 2ε
+        best reply).
     buyers : array of int, optional
         Which buyers to check (default all).
 
@@ -160,6 +170,14 @@ def check_eps_nash(
         is factor · ε; ``detail`` holds ``checked`` (how many buyers), ``buyers``
         (their indices), ``gaps`` and ``best_values`` (per checked buyer) and
         ``worst_buyer`` (the index with the largest gap, or None).
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
     """
     idx = np.arange(market.n) if buyers is None else np.asarray(buyers, dtype=int)
     gaps = np.zeros(idx.size)

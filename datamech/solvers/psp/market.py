@@ -40,7 +40,16 @@ def fill_cheapest(below: np.ndarray, at: np.ndarray, vol: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Outcome:
-    """Allocation a_ij, costs c_ij (eq. 4), buyers' utilities, welfare, revenue."""
+    """Allocation a_ij, costs c_ij (eq. 4), buyers' utilities, welfare, revenue.
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+    """
 
     allocation: np.ndarray
     costs: np.ndarray
@@ -54,10 +63,18 @@ class Outcome:
 class Market:
     """Float view of a :class:`PSPModel` with the mechanism's computations.
 
-    The data market (substitutes) with the greedy truthful reply (spec §2.7).  The
+    The data market (substitutes) with the greedy truthful reply (draft §4, eqs. (46)–(48)).  The
     variants — other replies (:class:`~.strategies.StrategyMarket`) and the route market
     (:class:`~.route.RouteMarket`) — override :meth:`reply`, :meth:`totals` and the
     utilities; ``compiled`` says whether the order books (:mod:`.books`) may play it.
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
     """
 
     #: The market's aggregation of a buyer's allocations (``"substitutes"`` or ``"route"``).

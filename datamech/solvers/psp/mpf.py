@@ -45,6 +45,14 @@ def price_steps(Q: float, qty: Sequence, price: Sequence) -> Steps:
 
     Returns ``(ends, levels)``: ascending segment ends (the last is Q) and the price on
     each segment; segments of zero length are dropped.  Units nobody bids on cost 0.
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
     """
     q = np.asarray(qty, dtype=float)
     p = np.asarray(price, dtype=float)

@@ -30,7 +30,8 @@ class PSPResult(Result):
         ``not_converged`` (stopped, but the 2ε-Nash check failed) or
         ``optimal_inaccurate`` (the benchmark W* was solved only inaccurately).
     method : str
-        ``"dynamics"`` (truthful ε-best replies, spec §2.7) or ``"draft"`` (spec §2.6).
+        ``"dynamics"`` (truthful ε-best replies, draft eq. (46)) or ``"draft"`` (draft §3.4.4,
+        Algorithm 2).
     backend, solver : str
         The benchmark's modelling layer (cvxpy) and the solver that ran (HiGHS, Clarabel).
     advice : str or None
@@ -41,7 +42,7 @@ class PSPResult(Result):
     allocation, payments : arrays (n, J)
         a_ij (eqs. 3/20) and c_ij (eq. 4) of the final profile.
     welfare, optimal_welfare, efficiency, loss : float
-        W(s), W* of (B1), η = W(s) / W* and W* − W(s).
+        W(s), W* of the centralized welfare program, η = W(s) / W* and W* − W(s).
     loss_bound : float or None
         The complete-graph bound 2nε + Σ_j (r_j − ρ_j)(U_j − U*_j) on W* − W at a
         2ε-Nash stop of the dynamics (docs/psp.md, "Efficiency"); None for the draft's
@@ -57,28 +58,36 @@ class PSPResult(Result):
     welfare_curve, updates_curve : tuple
         Per pass (one entry every ``curve_step`` passes): W and the number of updates.
     trace : tuple of dict
-        Draft rules: the state published at each time step (spec §2.6); empty otherwise.
+        Draft rules: the state published at each time step (draft §3.4.4); empty otherwise.
     reserves, isp_purchases : arrays, optional
         Draft rules: the final reserves r_j and the data each buyer bought from κ.
     market : str
         ``"substitutes"`` (θ_i of the total) or ``"route"`` (θ_i of the thinnest link;
-        the benchmark is then network utility maximization (B3) and ``optimal_prices``
+        the benchmark is then network utility maximization and ``optimal_prices``
         are link prices).
     split, remedy : str
         The buyers' reply (solver options; :mod:`.strategies`).
     competitive_ratio : dict
-        Measured, with no theoretical value claimed (spec §2.10, G1): ``welfare`` =
-        W(final)/W*, ``time`` = rounds / rounds of one pooled PSP auction with
+        Measured, with no theoretical value claimed (the draft leaves its competitive ratio
+        open): ``welfare`` = W(final)/W*, ``time`` = rounds / rounds of one pooled PSP auction with
         Q = Σ_j Q_j and the same buyers (the same method: passes, or the draft's time
         steps), ``time_route`` = rounds / rounds of the route market on the same graph
         (dynamics only; None when not measured: option ``competitive_ratio``),
         and the rounds behind them (``rounds``, ``pooled_rounds``, ``route_rounds``) with
         whether those runs stopped by themselves.
     seller_steps, turns, messages : int
-        Duration (spec §2.10): auction re-clearings (draft: seller phases), replies
-        computed, bids sent (buyers' updates; ``bids_per_buyer`` = messages / n).
+        Duration (the draft's auction duration): auction re-clearings (draft: seller phases),
+        replies computed, bids sent (buyers' updates; ``bids_per_buyer`` = messages / n).
     participation_costs : array (n,) or None
         ϱ_i times the auctions buyer i bids in (already in ``utilities``; not in W).
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
     """
 
     status: Status

@@ -67,6 +67,14 @@ class RouteMarket(Market):
 
     ``remedy = "shadow_price"`` prices each link at the buyer's per-link value (module
     docstring); the default bids the same price θ_i'(v) on every link ([LS]).
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
     """
 
     kind = "route"

@@ -41,7 +41,16 @@ BYTES_PER_BUYER = 2000
 
 
 def estimate_bytes(model: PSPModel) -> float:
-    """Memory a solve needs, from the model's size alone (before anything is allocated)."""
+    """Memory a solve needs, from the model's size alone (before anything is allocated).
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+    """
     n, J = model.n_buyers, model.n_sellers
     return float(n) * J * BYTES_PER_PAIR + float(n) * BYTES_PER_BUYER
 
@@ -54,7 +63,15 @@ def loss_bound(model: PSPModel, unsold: np.ndarray, bench: Benchmark) -> float:
     is buyer i's best deviation gain, U the unsold supply at the stop and U* at the
     optimum; so W* − W <= 2nε + Σ_j (r_j − ρ_j)(U_j − U*_j).  With participation costs
     a deviation to the optimum's quantities also pays ϱ_i per seller it uses, at most
-    ϱ_i ``|N(i)|``, so Σ_i ϱ_i ``|N(i)|`` is added (W itself has no ϱ, spec §3).
+    ϱ_i ``|N(i)|``, so Σ_i ϱ_i ``|N(i)|`` is added (W itself has no ϱ).
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
     """
     unsold_opt = np.maximum(model.supply - bench.x.sum(axis=0), 0.0)  # route: x_i per link
     mismatch = float(np.dot(model.reserve - model.retention, unsold - unsold_opt))
@@ -64,8 +81,18 @@ def loss_bound(model: PSPModel, unsold: np.ndarray, bench: Benchmark) -> float:
 
 def pooled_model(model: PSPModel) -> PSPModel:
     """One PSP auction with Q = Σ_j Q_j and the same buyers (the T_pooled reference of
-    CR_time, spec §2.10); its reserve and retention are the smallest of the sellers' [R].
+    CR_time); its reserve and retention are the smallest of the sellers'.
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
+    Examples
+    --------
     >>> from datamech.models.psp_valuations import LinearCappedValuation as L
     >>> m = PSPModel([65.0, 85.0], ("A",), (L(1.0, 50.0),), 0.1, reserve=[0.2, 0.1])
     >>> pm = pooled_model(m)
@@ -109,7 +136,7 @@ def competitive_ratios(
     opts: dict[str, Any],
     same_as_pooled: Simulation | None = None,
 ) -> dict[str, Any]:
-    """The measured competitive ratios of a run (spec §2.10, G1; no theoretical value).
+    """The measured competitive ratios of a run (the draft leaves them open; no theoretical value).
 
     ``welfare`` = W(final)/W*; with ``competitive_ratio`` = ``"time"`` or ``"all"``,
     ``time`` = T_distributed/T_pooled, the run's rounds over those of one PSP auction
@@ -119,6 +146,14 @@ def competitive_ratios(
     the route market on the same graph (with the solve's ``remedy``; the draft's rules
     have no route form).  The rounds behind each ratio (and whether those runs stopped
     by themselves) are in the dictionary too; ratios not measured are None.
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
     """
     out: dict[str, Any] = {
         "welfare": efficiency,
@@ -144,7 +179,16 @@ def competitive_ratios(
 
 
 def price_dispersion(q: np.ndarray, p: np.ndarray) -> float:
-    """max − min of the active bid prices (spec §3 metrics; whole market)."""
+    """max − min of the active bid prices (whole market).
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+    """
     active = p[q > 0]
     return float(active.max() - active.min()) if active.size else 0.0
 
@@ -182,6 +226,14 @@ def solve_model(model: PSPModel, **options: Any) -> PSPResult:
     ``winners_per_step``, ``isp_fallback``, ``initial_prices``.  Old names (``tie_rule``, ``max_rounds``, ``max_seconds``, a
     solver name given as ``backend``) work with a ``DeprecationWarning``.
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
     Examples
     --------
     >>> from datamech.models.psp import PSPModel
@@ -190,7 +242,7 @@ def solve_model(model: PSPModel, **options: Any) -> PSPResult:
     ...     tuple(L(p, d) for p, d in [(1, 50), (1.2, 40), (1.5, 26), (2, 20), (2.2, 14)]),
     ...     0.1, schedule="round_robin", retention=[0.0, 0.0])
     >>> r = solve_model(m)
-    >>> r.status.value, r.rounds, round(r.welfare, 6), round(r.optimal_welfare, 6)  # REG-9, 5
+    >>> r.status.value, r.rounds, round(r.welfare, 6), round(r.optimal_welfare, 6)  # §3.4.4, 5
     ('evaluated', 2, 207.3, 207.8)
     """
     t0 = time.perf_counter()

@@ -60,7 +60,16 @@ REMEDIES = ("none", "shadow_price")
 
 
 class StrategyMarket(Market):
-    """The data market with the reply chosen by ``split`` and ``remedy`` (module docstring)."""
+    """The data market with the reply chosen by ``split`` and ``remedy`` (module docstring).
+
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+    """
 
     def __init__(self, model: PSPModel, split: str = "greedy", remedy: str = "none"):
         super().__init__(model)
@@ -178,6 +187,16 @@ def make_market(model: PSPModel, split: str = "greedy", remedy: str = "none") ->
     prices each link at the buyer's per-link value); the plain :class:`Market` (the
     compiled fast path) plays the defaults without ϱ.
 
+    References
+    ----------
+    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
+      2cm platform of China Mobile Hong Kong, unpublished draft.
+    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
+      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
+      Technical Report 487-98-21, 1998.
+
+    Examples
+    --------
     >>> from datamech.models.psp import PSPModel
     >>> from datamech.models.psp_valuations import LinearCappedValuation as L
     >>> m = PSPModel([10.0], ("a",), (L(1.0, 4.0),), 0.1, market="route")

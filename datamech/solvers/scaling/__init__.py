@@ -1,4 +1,4 @@
-"""Solvers for selling data with scaling-law values (seed 003): kinds offline and online.
+"""Solvers for selling data with scaling-law values (Deng et al.): kinds offline and online.
 
 * :mod:`.offline`: Theorem 2.2 (closed form, quadrature, Monte Carlo), its checks and
   interim tables, the convex programs (P-AMD) and (P-VV);
@@ -70,6 +70,11 @@ def solve_model(model: Any, **options: Any) -> OfflineResult:
     ``options`` are those of :data:`OFFLINE_OPTIONS` (``datamech options offline``):
     ``method``, ``samples``, ``seed``, ``check``, ``backend``, ``solver``, ``pairs``,
     ``time_limit``; the model's ``[solver]`` table is merged by ``dm.solve``.
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
     """
     opts = OFFLINE_OPTIONS.resolve(options)
     opts.pop("max_memory_gb", None)
@@ -78,11 +83,16 @@ def solve_model(model: Any, **options: Any) -> OfflineResult:
 
 
 def solve_online(model: Any, **options: Any) -> OnlineResult:
-    """``datamech.solve`` entry point for kind ``online`` (spec §3).
+    """``datamech.solve`` entry point for kind ``online`` (Section 3).
 
     ``options`` are those of :data:`ONLINE_OPTIONS` (``datamech options online``):
     ``method``, ``samples``, ``seed``, ``grid``, ``benchmarks``, ``path``; see
     :func:`datamech.solvers.scaling.online.solve_online`.
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
     """
     opts = ONLINE_OPTIONS.resolve(options)
     opts.pop("max_memory_gb", None)

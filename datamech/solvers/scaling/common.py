@@ -1,4 +1,4 @@
-"""What the offline and online solvers of the scaling-law family share (seed 003).
+"""What the offline and online solvers of the scaling-law family share (Deng et al.).
 
 Parameter checks (``alpha`` in (0, 1), ``cost`` > 0), the exponent k = 1/(1-alpha),
 exact powers, the profit estimate returned by every expected-profit method, type
@@ -62,7 +62,13 @@ def integer_k(alpha: Any) -> int | None:
 
 
 def pw(x: Any, e: Any) -> Any:
-    """x^e with 0^e = 0 for e > 0 (and 0^0 = 1), exact for Fractions and integer e."""
+    """x^e with 0^e = 0 for e > 0 (and 0^0 = 1), exact for Fractions and integer e.
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    """
     if x == 0:
         return x * 0 + (1 if e == 0 else 0)
     return x**e
@@ -93,6 +99,11 @@ class ProfitEstimate(ResultMixin):
     deterministic), ``method`` (``exact`` | ``quad`` | ``grid`` | ``mc``), ``samples``
     (Monte Carlo draws) and ``abserr`` (the quadrature or grid error estimate, 0 for
     exact and Monte Carlo values).
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
     """
 
     value: Any

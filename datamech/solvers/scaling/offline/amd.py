@@ -1,4 +1,4 @@
-"""Automated mechanism design for the offline problem: the program (P-AMD) of spec §2.5.
+"""Automated mechanism design for the offline problem: the program (P-AMD) in z = x^alpha.
 
 Buyer i has a finite type set v_{i,1} < ... < v_{i,J_i} with probabilities pi_{i,j}; a
 profile theta lists one type per buyer.  With the change of variables z = x^alpha
@@ -22,7 +22,7 @@ sparse matrices.  Power cones go to Clarabel (the default solver).
 Examples
 --------
 >>> from datamech.models.distributions import Discrete
->>> b = Discrete([1.0, 2.0, 3.0], [0.6, 0.1, 0.3])              # spec §6.2 example I3
+>>> b = Discrete([1.0, 2.0, 3.0], [0.6, 0.1, 0.3])  # irregular: types 1, 2 are ironed
 >>> res = pamd_program([b, b], 0.5, 1)
 >>> round(res.objective, 5), round(13 / 7, 5), res.solver
 (1.85714, 1.85714, 'Clarabel')
@@ -69,7 +69,13 @@ class AMDResult(Result):
     ``interim_payment`` E[p_i | v_i]), the ex-post arrays ``z``, ``payment`` and
     ``production`` over ``profiles`` (skipped in ``to_dict``; under BIC the ex-post
     payment is the interim one, pay[i, theta] = P[i, theta_i]), the problem size and the
-    solver's time (``seconds``)."""
+    solver's time (``seconds``).
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    """
 
     status: Status
     value: float
@@ -146,7 +152,7 @@ def pamd_program(
     pairs: str = "all",
     time_limit: float | None = None,
 ) -> AMDResult:
-    """Solve (P-AMD) on discrete types with cvxpy (spec §2.5).
+    """Solve (P-AMD) on discrete types with cvxpy (in z = x^alpha; not in the paper).
 
     Parameters
     ----------
@@ -176,6 +182,11 @@ def pamd_program(
     AMDResult
         ``status`` is ``optimal``, or ``optimal_inaccurate`` (with a ``RuntimeWarning``)
         when the solver flags its solution.
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""Checks of an offline mechanism: payment identity, IR and monotonicity (spec §2.4, S15).
+"""Checks of an offline mechanism: payment identity, IR and monotonicity (Appendices A.1-A.2).
 
 Each function receives the mechanism it checks (an :class:`.OfflineMechanism`: its laws,
 ``allocate``, ``r``, ``z_of``, ``payment`` and ``payments``) and returns a dict of
@@ -43,7 +43,13 @@ TOL = 1e-9  #: relative tolerance of the IR and monotonicity checks in floats
 def check_profiles(mech: Any, max_profiles: int = MAX_PROFILES) -> dict[str, Any]:
     """Every profile of discrete buyers: ``revenue``, ``cost``, ``profit`` (E[sum p] -
     c E[D], which must equal OFFL), ``identity_gap`` ``max_i |E[p_i] - E[phi^ir_i z_i]|``,
-    ``ir_ok`` (ex post) and ``monotone_ok`` (z_i nondecreasing in v_i for every ``v_-i``)."""
+    ``ir_ok`` (ex post) and ``monotone_ok`` (z_i nondecreasing in v_i for every ``v_-i``).
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    """
     dists = mech.dists
     sizes = [len(d.values) for d in dists]
     if math.prod(sizes) > max_profiles:
@@ -93,7 +99,15 @@ def check_interim(dists: Sequence[Any], tables: Sequence[dict[str, Any]]) -> dic
     virtual value), ``z`` = E[x^alpha | v] and ``p`` = E[p | v]): the identity
     sum_j pi_j p_j = sum_j pi_j phi_j z_j, interim IR v_j z_j - p_j >= 0 and z
     nondecreasing in v, for laws too large to enumerate every profile (in rationals for
-    exact tables)."""
+    exact tables).
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1),
+      58-73, 1981.
+    """
     gap, rel, ir_ok, mono_ok = 0, 0.0, True, True
     for table in tables:
         if table is None:
@@ -131,6 +145,11 @@ def check_sampled(
     for a discrete buyer), ex-post IR v_i z_i - p_i >= 0 and monotonicity of z_i on
     ``grid`` quantiles of v_i.  Returns ``identity_gap`` (max absolute difference),
     ``identity_rel_gap``, ``ir_ok``, ``monotone_ok`` and ``profiles_checked``.
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
     """
     out: dict[str, Any] = {
         "identity_gap": 0.0,

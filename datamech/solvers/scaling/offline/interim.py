@@ -18,7 +18,7 @@ profiles.
 >>> from fractions import Fraction as Fr
 >>> from datamech.models.distributions import Discrete
 >>> from datamech.solvers.scaling.offline import OfflineMechanism
->>> b = Discrete([1, 2, 3], [Fr(3, 5), Fr(1, 10), Fr(3, 10)])           # spec §6.2 I3
+>>> b = Discrete([1, 2, 3], [Fr(3, 5), Fr(1, 10), Fr(3, 10)])  # irregular: types 1, 2 are ironed
 >>> t = interim_tables(OfflineMechanism([b, b], Fr(1, 2), 1))[0]
 >>> [str(x) for x in t["z"]], [str(x) for x in t["p"]]
 (['4/7', '4/7', '2'], ['4/7', '4/7', '34/7'])
@@ -55,6 +55,13 @@ def interim_tables(mech: Any) -> list[dict[str, Any]] | None:
     Each table maps the :data:`COLUMNS` to lists over the buyer's types: ``v``,
     ``prob``, ``r`` = (phi^ir)_+, ``phi`` (the ironed virtual value), ``z`` =
     E[x^alpha | v], ``x`` = E[x | v] and ``p`` = E[p | v].
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1),
+      58-73, 1981.
     """
     dists = mech.dists
     if not any(d.discrete for d in dists):

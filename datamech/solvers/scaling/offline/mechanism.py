@@ -1,7 +1,7 @@
 """The optimal offline mechanism for selling data with scaling-law values (Theorem 2.2).
 
 Buyer i has type v_i ~ F_i and value v_i x^alpha; the seller produces D at cost c D.
-With r_i = (phi_i^ir(v_i))_+ (spec §2.1) the optimum produces
+With r_i = (phi_i^ir(v_i))_+ (Section 2) the optimum produces
 
     D*(v) = ((alpha/c) sum_i r_i)^{1/(1-alpha)},     x_i* = 1[r_i > 0] D*(v),
 
@@ -18,18 +18,18 @@ OFFL = (1-alpha)(alpha/c)^{alpha/(1-alpha)} E[(sum_i r_i)^{1/(1-alpha)}] (Lemma 
 * ``mc``: seeded Monte Carlo with a standard error.
 
 With general valuations v_i h_i(x) (App. A.4, Theorem A.1) pass ``h``: the production
-is then the *smallest* maximiser of sum_i r_i h_i(D) - c D (spec §2.3, G10), found by a
+is then the *smallest* maximiser of sum_i r_i h_i(D) - c D (Theorem A.1), found by a
 dense grid on [0, D_max] refined by bounded scalar searches.
 
 Examples
 --------
 >>> from fractions import Fraction as Fr
 >>> from datamech.models.distributions import Discrete, Uniform
->>> b = Discrete([1, 2, 3], [Fr(3, 5), Fr(1, 10), Fr(3, 10)])     # spec §6.2 example I3
+>>> b = Discrete([1, 2, 3], [Fr(3, 5), Fr(1, 10), Fr(3, 10)])  # irregular: types 1, 2 are ironed
 >>> m = OfflineMechanism([b, b], alpha=Fr(1, 2), cost=1)
 >>> m.expected_profit().value
 Fraction(13, 7)
->>> est = OfflineMechanism([Uniform(0, 1)] * 2, 0.5, 1).expected_profit()   # U2: 11/96
+>>> est = OfflineMechanism([Uniform(0, 1)] * 2, 0.5, 1).expected_profit()   # 11/96
 >>> est.method, round(est.value * 96, 10), est.abserr < 1e-12
 ('quad', 11.0, True)
 """
@@ -103,7 +103,14 @@ class OfflineMechanism:
         h_i(0) = 0 and h_i(x)/x -> 0.  One callable is shared by all buyers.
     tie_tol : float
         Relative tolerance below which two values of sum r_i h_i(D) - c D count as a
-        tie, broken towards the smaller D (spec §2.3).
+        tie, broken towards the smaller D (Theorem A.1).
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1),
+      58-73, 1981.
 
     Examples
     --------
@@ -459,7 +466,7 @@ class OfflineMechanism:
     def check(
         self, max_profiles: int = checks.MAX_PROFILES, levels: Sequence[float] = (0.2, 0.6, 0.95)
     ) -> dict[str, Any]:
-        """Payment identity, IR and monotonicity (spec §2.4, S15).
+        """Payment identity, IR and monotonicity (Appendices A.1-A.2).
 
         Discrete types: every profile, exactly (:func:`.checks.check_profiles`).
         Otherwise buyer by buyer, the others at the quantiles ``levels``

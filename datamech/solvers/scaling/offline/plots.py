@@ -1,5 +1,5 @@
 """Figures of the offline problem: revenue curves, concave hulls and ironed virtual values
-of the buyers' laws (spec §2.1), and the optimum's interim allocation by type.
+of the buyers' laws (Section 2), and the optimum's interim allocation by type.
 
 matplotlib on the Agg canvas (never shown).  The functions draw what they are given:
 the laws for the ironing panels, arrays for the allocation panel.
@@ -9,7 +9,7 @@ Examples
 >>> import tempfile
 >>> from fractions import Fraction as Fr
 >>> from datamech.models.distributions import Discrete
->>> b = Discrete([1, 2, 3], [Fr(3, 5), Fr(1, 10), Fr(3, 10)])          # spec §6.2 I3
+>>> b = Discrete([1, 2, 3], [Fr(3, 5), Fr(1, 10), Fr(3, 10)])  # irregular: types 1, 2 are ironed
 >>> paths = plot_ironing([b], tempfile.mkdtemp())
 >>> sorted(p.suffix for p in paths)
 ['.pdf', '.png']
@@ -152,7 +152,15 @@ def plot_ironing(
     points: int = 400,
 ) -> list[Path]:
     """One row per distinct buyer law (:func:`draw_ironing`), written as
-    ``out_dir/stem.png`` and ``out_dir/stem.pdf``; returns both paths."""
+    ``out_dir/stem.png`` and ``out_dir/stem.pdf``; returns both paths.
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1),
+      58-73, 1981.
+    """
     laws = distinct_laws(dists)
     fig, axes = new_figure(len(laws), 2)
     for (ax1, ax2), (label, d) in zip(axes, laws, strict=True):

@@ -1,10 +1,10 @@
-"""The virtual-value program (P-VV) of spec §2.5, in cvxpy.
+"""The virtual-value program (P-VV) in z = x^alpha, in cvxpy.
 
 It knows nothing of Theorem 2.2 or of ironing: it uses the *unironed* discrete virtual
 values and interim monotonicity, with z = x^alpha, and its optimum equals OFFL.
 
 >>> from datamech.models.distributions import Discrete
->>> b = Discrete([1.0, 2.0, 3.0], [0.6, 0.1, 0.3])              # spec §6.2 example I3
+>>> b = Discrete([1.0, 2.0, 3.0], [0.6, 0.1, 0.3])  # irregular: types 1, 2 are ironed
 >>> res = pvv_program([b, b], 0.5, 1)
 >>> round(res.objective * 7, 5), res.method, res.backend
 (13.0, 'pvv', 'cvxpy')
@@ -35,9 +35,17 @@ __all__ = ["PVVResult", "pvv_program"]
 
 @dataclass(frozen=True, repr=False)
 class PVVResult(Result):
-    """The (P-VV) program's optimum and solution (spec §2.5): ``value`` (the expected
-    profit, ``objective``), ``z[i, profile]``, the interim ``interim[i][j]`` =
-    E[z_i | v_i = v_{i,j}], the ``production`` per profile and the problem size."""
+    """The (P-VV) program's optimum and solution (z = x^alpha; not in the paper):
+    ``value`` (the expected profit, ``objective``), ``z[i, profile]``, the interim
+    ``interim[i][j]`` = E[z_i | v_i = v_{i,j}], the ``production`` per profile and the problem size.
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1),
+      58-73, 1981.
+    """
 
     status: Status
     value: float
@@ -80,6 +88,13 @@ def pvv_program(
     s.t. z^{1/alpha} <= D, z >= 0, and E[z_i | v_i] nondecreasing in v_i,
     with the *unironed* discrete virtual values phi: the monotonicity constraint does the
     ironing.  Its optimum equals Theorem 2.2's OFFL.  ``solver`` defaults to Clarabel.
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1),
+      58-73, 1981.
     """
     import cvxpy as cp
 

@@ -34,7 +34,7 @@ FRAME_COLUMNS = ("buyer", "family", "reserve_price", "v", "prob", "r", "phi", "z
 
 @dataclass(frozen=True, repr=False)
 class OfflineResult(Result):
-    """The offline optimum (spec §2.4).
+    """The offline optimum (Theorem 2.2).
 
     Fields besides the contract: ``stderr`` (Monte Carlo standard error) and
     ``abserr`` (quadrature or grid error estimate) of the profit; ``formulation`` (what
@@ -42,7 +42,7 @@ class OfflineResult(Result):
     ``buyers`` (per buyer its family, reserve price and, for discrete types, the
     ``table`` of r, the ironed virtual value phi, z = E[x^alpha | v], E[x | v] and
     E[p | v] by type); ``checks`` (payment identity E p_i = E[phi^ir_i x_i^alpha], IR,
-    monotonicity: spec §2.4; ``certificate`` gives them as a
+    monotonicity: Appendices A.1-A.2; ``certificate`` gives them as a
     :class:`~datamech.results.Certificate`); for the programs ``closed_form_profit``
     and ``problem_size``; ``advice`` (what to change when the status is not certified,
     printed by ``datamech solve``).
@@ -50,6 +50,13 @@ class OfflineResult(Result):
     ``to_frame()`` is the allocation table, one row per buyer and type (one row per
     buyer for continuous laws); ``plot()`` draws each distinct law's ironing and the
     interim allocations.
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1),
+      58-73, 1981.
     """
 
     status: Status

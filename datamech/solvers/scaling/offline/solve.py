@@ -1,4 +1,4 @@
-"""Solve a model of kind ``offline`` (spec §2.4): Theorem 2.2 or a convex program.
+"""Solve a model of kind ``offline``: Theorem 2.2 or a convex program.
 
 :func:`solve_offline` solves it by
 
@@ -59,7 +59,7 @@ def solve_offline(
     pairs: str = "all",
     time_limit: float | None = None,
 ) -> OfflineResult:
-    """Solve an offline model (spec §2.4).
+    """Solve an offline model (Theorem 2.2).
 
     Parameters
     ----------
@@ -79,6 +79,13 @@ def solve_offline(
         (P-AMD) incentive constraints between all pairs of types or neighbours only.
     time_limit : float, optional
         Seconds for the programs' solver.
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1),
+      58-73, 1981.
     """
     if method == "closed_form":
         warnings.warn("method 'closed_form' is deprecated; use 'auto'", DeprecationWarning, 2)

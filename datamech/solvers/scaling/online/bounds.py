@@ -1,4 +1,4 @@
-"""Constants and bounds of the online problem (spec §3, Table A): Rosenthal's constant,
+"""Constants and bounds of the online problem (Section 3): Rosenthal's constant,
 Bell numbers, Theorem 3.4's two-stage guarantee and Theorem 3.6's gap bound."""
 
 from __future__ import annotations
@@ -15,9 +15,18 @@ __all__ = ["bell_number", "online_offline_gap_bound", "rosenthal_constant", "two
 def rosenthal_constant(p: Any) -> Any:
     """Best constant C_p of Rosenthal's inequality for nonnegative summands (Lemma 3.5,
     Ibragimov & Sharakhmetov): 2 on (1, 2), E_{Z~Poisson(1)}[Z^p] for p >= 2 (Dobinski's
-    series; the Bell number for integer p).  Raises for p <= 1 (G9: C_1 = 1 but
+    series; the Bell number for integer p).  Raises for p <= 1 (C_1 = 1 but
     C_p >= 2 for every p > 1, so there is no continuous extension).
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    * H. P. Rosenthal, "On the subspaces of L^p (p > 2) spanned by sequences of
+      independent random variables", Israel Journal of Mathematics 8, 273-303, 1970.
+
+    Examples
+    --------
     >>> rosenthal_constant(1.5), rosenthal_constant(2), rosenthal_constant(5)
     (2, 2, 52)
     >>> round(rosenthal_constant(2.5), 8)
@@ -46,6 +55,13 @@ def rosenthal_constant(p: Any) -> Any:
 def bell_number(p: int) -> int:
     """Bell number B_p = E_{Poisson(1)}[Z^p] (Dobinski), by the Bell triangle.
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+
+    Examples
+    --------
     >>> [bell_number(p) for p in range(1, 8)]
     [1, 2, 5, 15, 52, 203, 877]
     """
@@ -59,8 +75,15 @@ def bell_number(p: int) -> int:
 
 
 def two_stage_guarantee(alpha: Any) -> Any:
-    """Theorem 3.4's ratio ALG/OFFL >= (1-alpha)/((2-alpha) C_{1/(1-alpha)}) (Table A).
+    """Theorem 3.4's ratio ALG/OFFL >= (1-alpha)/((2-alpha) C_{1/(1-alpha)}).
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+
+    Examples
+    --------
     >>> from fractions import Fraction
     >>> two_stage_guarantee(Fraction(1, 2)), two_stage_guarantee(Fraction(2, 3))
     (Fraction(1, 6), Fraction(1, 20))
@@ -71,9 +94,16 @@ def two_stage_guarantee(alpha: Any) -> Any:
 
 
 def online_offline_gap_bound(alpha: Any) -> float:
-    """Theorem 3.6's bound 2^k / C_k on lim ONL/OFFL over the instances I_n (Table A;
-    < 1 only for alpha > 0.7579, G8).
+    """Theorem 3.6's bound 2^k / C_k on lim ONL/OFFL over the instances I_n
+    (Appendix B.6; < 1 only for alpha > 0.7579).
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+
+    Examples
+    --------
     >>> online_offline_gap_bound(0.5), round(online_offline_gap_bound(0.8), 7)
     (2.0, 0.6153846)
     """

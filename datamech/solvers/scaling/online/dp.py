@@ -1,4 +1,4 @@
-"""The optimal online mechanism's dynamic program (Proposition 3.1, spec §3.1).
+"""The optimal online mechanism's dynamic program (Proposition 3.1).
 
 Gamma_{n+1}(L) = -c L, Gamma_i(L) = E[max_{D >= L} r_i D^alpha + Gamma_{i+1}(D)],
 ONL = Gamma_1(0), target D-bar_i(r) = argmax_D r D^alpha + Gamma_{i+1}(D).
@@ -55,7 +55,7 @@ __all__ = [
     "piece_eval",
 ]
 
-GRID = 20_000  #: default grid size of the online DP for continuous laws (spec §3.1)
+GRID = 20_000  #: default grid size of the online DP for continuous laws (Proposition 3.1)
 TAIL_U = 1e-12  #: s_max of the grid DP uses the (1 - TAIL_U) quantile of unbounded r
 #: largest n G (rounds x grid points) of a grid DP: about 10 minutes at 2 shared cores
 MAX_GRID_WORK = 2e8
@@ -75,6 +75,13 @@ def check_grid(grid: int, n: int, field: str) -> None:
     """Refuse a grid DP of ``n`` rounds on ``grid`` points that will not fit in memory or
     time, naming ``field`` (``model.grid`` or ``solver.grid``), before allocating.
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+
+    Examples
+    --------
     >>> check_grid(10**9, 2, "model.grid")
     Traceback (most recent call last):
     ...
@@ -123,7 +130,13 @@ def piece_at(pieces: list[Piece], s: Any) -> Piece:
 def check_bounds(est: Any, onl: Any, onl_err: float, offl: Any, offl_err: float) -> None:
     """0 <= ALG <= ONL <= OFFL up to the error estimates, else SolverError: the grid DP
     loses precision when alpha is close to 1 on wide supports (L = s^k spans more than
-    a float resolves; e.g. two Exp(1) buyers at alpha = 0.95, k = 20)."""
+    a float resolves; e.g. two Exp(1) buyers at alpha = 0.95, k = 20).
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    """
     if onl is None:
         return
     onl, alg = float(onl), float(est.value)
@@ -152,9 +165,16 @@ class OnlineDP:
     docstring with ``grid`` points (plus a run at grid/2 for the error estimate).
     Attributes: ``value`` (ONL = Gamma_1(0)), ``abserr`` (0 for exact), ``method``.
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+
+    Examples
+    --------
     >>> from datamech.models.distributions import Uniform
     >>> dp = OnlineDP([Uniform(0, 1)] * 2, 0.5, 1.0, grid=20_000)
-    >>> abs(dp.value - 797 / 7680) <= dp.abserr < 1e-6                 # spec §6.2 U2
+    >>> abs(dp.value - 797 / 7680) <= dp.abserr < 1e-6
     True
     """
 

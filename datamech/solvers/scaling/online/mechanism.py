@@ -1,13 +1,13 @@
-"""Online mechanisms for selling data with scaling-law values (seed 003 §3, App. B).
+"""Online mechanisms for selling data with scaling-law values (Deng et al., Section 3, Appendix B).
 
 Buyers 1..n arrive in a fixed order; buyer i has type v_i ~ F_i and value v_i x^alpha,
 the seller holds a data level D_{i-1} (D_0 = 0, or a pre-production) and on each arrival
 may raise it to D_i >= D_{i-1} at cost c (D_i - D_{i-1}).  With r_i = (phi_i^ir(v_i))_+
-(spec §2.1) every mechanism here has the form
+(Section 2) every mechanism here has the form
 
-    D_i = max{D_{i-1}, target_i(r_i)},      x_i = 1[r_i > 0] D_i   (or x_i^MG, G17),
+    D_i = max{D_{i-1}, target_i(r_i)},      x_i = 1[r_i > 0] D_i   (or x_i^MG),
 
-and its expected profit is E[sum_i r_i x_i^alpha - c D_n] (spec §1.2, G19).
+and its expected profit is E[sum_i r_i x_i^alpha - c D_n] (Section 3.1, with the ironed phi^ir).
 
 * ``optimal`` (Proposition 3.1): the dynamic program of :mod:`.dp`
   (target D-bar_i(r)); :mod:`.scenario_tree` is the independent convex program.
@@ -15,7 +15,7 @@ and its expected profit is E[sum_i r_i x_i^alpha - c D_n] (spec §1.2, G19).
   M = sum_i E r_i, then target x^MG(r) = ((alpha/c) r)^k; delta defaults to
   (1-alpha)/(2-alpha).
 * ``greedy`` (myopic, Theorem 3.2): the same targets from D_0 = 0; ``allocate="own"``
-  gives x_i = x_i^MG (the definition), ``"all"`` gives x_i = D_i (G17).
+  gives x_i = x_i^MG (the definition), ``"all"`` gives x_i = D_i (not in the paper).
 * ``non_adaptive`` (Theorem 3.3): D_0 = ((alpha/c) M)^k and never more.
 
 Expected profits: ``exact`` propagates the law of the state D_i through the rounds for
@@ -29,7 +29,7 @@ Examples
 --------
 >>> from fractions import Fraction as Fr
 >>> from datamech.models.distributions import Discrete
->>> b = Discrete([1, 2, 3], [Fr(3, 5), Fr(1, 10), Fr(3, 10)])     # spec §6.2 example I3
+>>> b = Discrete([1, 2, 3], [Fr(3, 5), Fr(1, 10), Fr(3, 10)])  # irregular: types 1, 2 are ironed
 >>> OnlineMechanism([b, b], Fr(1, 2), 1, "optimal").expected_profit().value
 Fraction(3307, 1960)
 >>> OnlineMechanism([b, b], Fr(1, 2), 1, "two_stage").expected_profit().value
@@ -68,7 +68,13 @@ BAR_ROUNDS = 200  #: show progress bars over rounds from this many buyers on
 @dataclass(frozen=True)
 class Round(ResultMixin):
     """One arrival on a realised path: type, r, state before, level after, allocation,
-    payment (online identity) and the buyer's utility."""
+    payment (online identity) and the buyer's utility.
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    """
 
     buyer: int
     v: Any
@@ -81,7 +87,7 @@ class Round(ResultMixin):
 
 
 class OnlineMechanism:
-    """An online mechanism of the family D_i = max{D_{i-1}, target_i(r_i)} (spec §3).
+    """An online mechanism of the family D_i = max{D_{i-1}, target_i(r_i)} (Section 3).
 
     Parameters
     ----------
@@ -95,17 +101,23 @@ class OnlineMechanism:
     delta : number, optional
         Algorithm 1's parameter in (0, 1); default (1-alpha)/(2-alpha) (Theorem 3.4).
     allocate : str
-        Greedy only: ``own`` (x_i = x_i^MG, the definition) or ``all`` (x_i = D_i), G17.
+        Greedy only: ``own`` (x_i = x_i^MG, the definition) or ``all`` (x_i = D_i,
+        weakly better; not in the paper).
     grid : int
         Grid size of the optimal DP when a law of r is continuous (or ``dp="grid"``).
     dp : str
         ``auto`` (exact pieces for finite-support r, else the grid) or ``grid``.
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+
     Examples
     --------
     >>> from datamech.models.distributions import Uniform
     >>> m = OnlineMechanism([Uniform(0, 1)] * 2, Fraction(1, 2), 1, "greedy")
-    >>> est = m.expected_profit()                 # spec §6.2 U2: 3/32 by quadrature
+    >>> est = m.expected_profit()                 # 3/32 by quadrature
     >>> abs(est.value - 3 / 32) <= est.abserr < 1e-7
     True
     """
@@ -188,7 +200,7 @@ class OnlineMechanism:
     # --------------------------------------------------------- policy
     @property
     def pre_production(self) -> Any:
-        """D_0 (produced before any arrival; its cost is sunk, G20)."""
+        """D_0 (produced before any arrival; its cost is sunk, as in Appendix B.5)."""
         return pw(self.s0, self.k)
 
     def solve_dp(self) -> Any:
@@ -253,7 +265,8 @@ class OnlineMechanism:
 
     def payment(self, i: int, level_s: Any, v: Any) -> Any:
         """Online payment of buyer i (0-based) at state s = D_{i-1}^{1-alpha} and type v
-        (spec §3.5 "Online payment"); exact for discrete types."""
+        (by the envelope argument of Appendix A.1; not printed in the paper); exact for
+        discrete types."""
         d = self.dists[i]
         if d.discrete and hasattr(d, "values"):
             vals = d.values

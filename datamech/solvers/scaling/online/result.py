@@ -31,7 +31,7 @@ PLOT_PATHS = 20_000  #: simulated paths behind the mean levels of the plot
 
 @dataclass(frozen=True, repr=False)
 class OnlineResult(Result):
-    """An online mechanism solved or evaluated (spec §3).
+    """An online mechanism solved or evaluated (Section 3).
 
     Fields besides the contract: ``mechanism``; ``stderr`` (Monte Carlo) and
     ``abserr`` (grid DP or quadrature error estimate) of the profit; ``formulation``;
@@ -46,6 +46,11 @@ class OnlineResult(Result):
     ``to_frame()`` has one row per arrival: the buyer's law, E[r], reserve price, the
     expected level E[D_i] after the arrival and the sample path's type, level,
     allocation, payment and utility.
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
     """
 
     status: Status

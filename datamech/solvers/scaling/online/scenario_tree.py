@@ -1,5 +1,5 @@
 """The scenario-tree program: the optimal online mechanism as one convex program over the
-tree of r-prefixes (spec §3.1), an independent check of the exact DP for finite support.
+tree of r-prefixes (Proposition 3.1), an independent check of the exact DP for finite support.
 
 max sum_h P(h) rho_h D_h^alpha - c sum_leaves P(l) D_l  s.t.  D_child >= D_parent >= 0,
 with power cones in cvxpy (Clarabel).
@@ -29,9 +29,15 @@ MAX_NODES = 20_000  #: nodes of the largest scenario tree accepted by default
 
 @dataclass(frozen=True, repr=False)
 class ScenarioTreeResult(Result):
-    """The scenario-tree program's optimum (exact ONL for finite-support r, spec §3.1):
+    """The scenario-tree program's optimum (exact ONL for finite-support r, Proposition 3.1):
     ``value`` (ONL, the ``objective``), per-node ``levels`` (D_h by r-prefix, skipped in
-    ``to_dict``) and the number of ``nodes``."""
+    ``to_dict``) and the number of ``nodes``.
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+    """
 
     status: Status
     value: float
@@ -68,6 +74,13 @@ def scenario_tree_program(
     """max sum_h P(h) rho_h D_h^alpha - c sum_leaves P(l) D_l s.t. D_child >= D_parent >= 0
     over the tree of r-prefixes (types with the same r merged); cvxpy power cones.
 
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
+
+    Examples
+    --------
     >>> from fractions import Fraction as Fr
     >>> from datamech.models.distributions import Discrete
     >>> b = Discrete([1, 2, 3], [Fr(3, 5), Fr(1, 10), Fr(3, 10)])

@@ -37,7 +37,7 @@ def solve_online(
     benchmarks: bool = True,
     path: bool = True,
 ) -> OnlineResult:
-    """Solve (``optimal``) or evaluate an online model (spec §3, item 6).
+    """Solve (``optimal``) or evaluate an online model (Section 3).
 
     Parameters
     ----------
@@ -55,6 +55,11 @@ def solve_online(
         Also compute ONL and OFFL (the ratios).
     path : bool
         Report a seeded sample path with online payments (up to 50 buyers).
+
+    References
+    ----------
+    * X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital
+      Good with Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
     """
     t0 = time.perf_counter()
     field = "solver.grid" if grid is not None else "model.grid"

@@ -67,6 +67,7 @@ def test_solve_human_output_and_out_dir(tmp_path):
     assert (tmp_path / "result.csv").read_text().startswith("player,")
 
 
+@pytest.mark.slow
 def test_reproduce_table1_json():
     res = run("reproduce", "table1", "--json")
     assert res.returncode == 0, res.stderr
@@ -114,6 +115,7 @@ def test_missing_file_and_bad_option(tmp_path):
     assert len(res.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_verify_json_and_human():
     res = run("verify", "--family", "chain", "--json")
     assert res.returncode == 0, res.stderr
@@ -187,6 +189,7 @@ def test_verify_unknown_name_is_a_user_error():
     assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_solve_continuous_chain_by_fptas():
     res = run("solve", f"{EXAMPLES}/chain_continuous.toml", "--json")
     assert res.returncode == 0, res.stderr

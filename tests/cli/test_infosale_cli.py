@@ -40,6 +40,7 @@ def test_solve_json_competition():
     assert len(d["interim_share"]) == 2 and len(d["interim_share"][0]) == 40
 
 
+@pytest.mark.slow
 def test_solve_closed_form_and_human_output(tmp_path):
     res = run("solve", f"{EX}/infosale_competition.toml", "--method", "closed-form", "--json")
     assert res.returncode == 0, res.stderr

@@ -286,6 +286,7 @@ def _cli(*args):
     )
 
 
+@pytest.mark.slow
 def test_cli_sweep_with_mip():
     import json
 

@@ -110,7 +110,7 @@ def _params():
             )
 
 
-@pytest.mark.parametrize("build, objective, answer, method, applies", _params())
+@pytest.mark.parametrize("build, objective, answer, method, applies", list(_params()))
 def test_known_answer(build, objective, answer, method, applies):
     exact = isinstance(answer, Fr)
     cells, tol = (None, EXACT) if exact else GRID[method]

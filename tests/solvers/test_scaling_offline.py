@@ -308,6 +308,7 @@ def _cli(*args):
     )
 
 
+@pytest.mark.slow
 def test_cli_methods_and_plot(tmp_path):
     import json
 

@@ -126,7 +126,9 @@ def test_mixture_of_uniforms_is_piecewise_and_irregular():
 
 
 @pytest.mark.parametrize(
-    "law", [Discrete([1, 2], ["1/2", "1/2"]), TruncatedEqualRevenue(Fraction(1, 2), 4)], ids=str
+    "law",
+    [Discrete([1, 2], ["1/2", "1/2"]), TruncatedEqualRevenue(Fraction(1, 2), 4)],
+    ids=["discrete", "truncated_equal_revenue"],
 )
 def test_laws_with_atoms_have_no_closed_forms(law):
     with pytest.raises(ModelError) as err:

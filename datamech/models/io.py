@@ -80,25 +80,6 @@ def load(path: str | Path):
     ModelError
         Naming the field of the first bad input (or every missing key of a table).
 
-    References
-    ----------
-    - "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
-    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
-      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
-      MA, September 2021.
-    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
-      2cm platform of China Mobile Hong Kong, unpublished draft.
-    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
-      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
-      Technical Report 487-98-21, 1998.
-    - X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital Good with
-      Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
-    - R. B. Myerson and M. A. Satterthwaite, "Efficient mechanisms for bilateral trading", Journal
-      of Economic Theory 29(2), 1983.
-    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
-    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
-      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
-
     Examples
     --------
     >>> import datamech as dm
@@ -165,27 +146,7 @@ def to_dict(model) -> dict[str, Any]:
 
 
 def save(model, path: str | Path) -> Path:
-    """Write ``model`` as a TOML model file that :func:`load` reads back.
-
-    References
-    ----------
-    - "Incentivizing Data Trading via Profit Reallocation", arXiv:2606.31202 [cs.GT], 2026.
-    - A. Nouripour, "Selling Information in Competitive Environments", S.M. thesis, Department of
-      Electrical Engineering and Computer Science, Massachusetts Institute of Technology, Cambridge,
-      MA, September 2021.
-    - Anonymous author(s), a distributed progressive second price auction for data exchange on the
-      2cm platform of China Mobile Hong Kong, unpublished draft.
-    - A. A. Lazar and N. Semret, "Design and analysis of the progressive second price auction for
-      network bandwidth sharing", Telecommunication Systems, 2001; also Columbia University CTR
-      Technical Report 487-98-21, 1998.
-    - X. Deng, Y. Guan, N. Li, Z. Wang, X. Wu and J. Zhang, "Selling Data as a Digital Good with
-      Scaling Valuations", ICLR 2026 AIMS Workshop, 2026.
-    - R. B. Myerson and M. A. Satterthwaite, "Efficient mechanisms for bilateral trading", Journal
-      of Economic Theory 29(2), 1983.
-    - R. B. Myerson, "Optimal Auction Design", Mathematics of Operations Research 6(1):58-73, 1981.
-    - V. Conitzer and T. Sandholm, "Complexity of mechanism design", Proceedings of the 18th
-      Conference on Uncertainty in Artificial Intelligence (UAI), 2002.
-    """
+    """Write ``model`` as a TOML model file that :func:`load` reads back."""
     p = Path(path)
     p.write_text(dumps_toml(to_dict(model)))
     return p

@@ -28,6 +28,8 @@ import argparse
 import fnmatch
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -173,11 +175,29 @@ def prepare(name: str, target: Target, workdir: Path) -> Path:
     return wd
 
 
+def _without_xdist(addopts: str) -> str:
+    """``addopts`` without pytest-xdist's ``-n N`` / ``--numprocesses=N``."""
+    words = shlex.split(addopts)
+    out: list[str] = []
+    skip = False
+    for w in words:
+        if skip:
+            skip = False
+        elif w in ("-n", "--numprocesses"):
+            skip = True
+        elif not w.startswith(("--numprocesses=", "-n=")) and not re.fullmatch(r"-n\S+", w):
+            out.append(w)
+    return shlex.join(out + ["-p", "no:xdist"])
+
+
 def write_config(wd: Path, target: Target) -> None:
     """``wd/pyproject.toml``: the mutmut table and the project's pytest settings."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     pytest_opts = project.get("tool", {}).get("pytest", {}).get("ini_options", {})
     pytest_opts = {k: v for k, v in pytest_opts.items() if k != "testpaths"}
+    # mutmut runs each mutant's tests in one forked process: no xdist workers there
+    if isinstance(pytest_opts.get("addopts"), str):
+        pytest_opts["addopts"] = _without_xdist(pytest_opts["addopts"])
     (wd / "pyproject.toml").write_text(
         _table("tool.mutmut", mutmut_config(target))
         + "\n"

@@ -299,3 +299,58 @@ def test_infeasible_with_every_family_feasible_is_unbounded(monkeypatch):
         "the infosale LP is unbounded; revenue needs participation or bounded payments"
     )
     assert fake.calls == [False] + [True] * 4
+
+
+# ------------------------------------------------------------ general utility, payments
+def _guess_the_state_game():
+    """pi_i(a; theta) = 1{a_i = theta}: each buyer guesses the state, no competition."""
+    p = np.zeros((2, 2, 2, 2))
+    for a1, a2, th in np.ndindex(2, 2, 2):
+        p[0, a1, a2, th] = a1 == th
+        p[1, a1, a2, th] = a2 == th
+    return p
+
+
+@pytest.mark.parametrize(("beta", "want"), [(0.5, 2.0), (1.5, 1.0)])
+def test_general_utility_enters_obedience(beta, want):
+    # u_i = v_i 1{a_i = theta} + beta 1{a_i = 0} with v_i = 1, equal prior, objective
+    # P(a_1 = theta) + P(a_2 = theta).  Obeying a recommendation of 1 gives
+    # P(theta = 1 | 1) <= 1, deviating to 0 gives beta + P(theta = 0 | 1) >= beta: for
+    # beta = 3/2 action 1 is never obeyed, both always play 0 and are right half the
+    # time (value 1); for beta = 1/2 full revelation is obedient (value 2).  In the
+    # pi-form (Assumption 1) beta would vanish and the value would be 2 for both.
+    from datamech.models.distributions import Discrete
+    from datamech.models.infosale import Game, Objective
+    from datamech.solvers.infosale import solve_lp
+
+    p = _guess_the_state_game()
+    one = Discrete([1], [1])
+    goal = Objective(
+        "expression", expression="KroneckerDelta(a1, theta) + KroneckerDelta(a2, theta)"
+    )
+    # without participation (which alone would also exclude full revelation at beta = 3/2)
+    m = create("table", payoffs=p, buyers=[one, one], cells=1, objective=goal, participation=False)
+
+    def u(i, a, theta, v):
+        return v[i] * (a[i] == theta) + beta * (a[i] == 0)
+
+    res = solve_lp(m.replace(game=Game(p, utility=u)))
+    assert res.status == "optimal"
+    assert res.value == pytest.approx(want, abs=1e-9)
+
+
+def test_an_objective_that_charges_payments_keeps_them_at_zero():
+    # g = 1{a_1 = theta} + 1{a_2 = theta} - p_1 - p_2: full revelation is obedient in
+    # the competition game (a buyer's own action does not move the alpha term) and,
+    # the same for every report, truthful without payments, so the unique optimum
+    # charges nothing: value 2, revenue 0.  (Replacing the LP's payments by the
+    # revenue-maximizing ones of the same rule would report a positive revenue.)
+    from datamech.models.infosale import Objective
+    from datamech.solvers.infosale import solve_lp
+
+    expr = "KroneckerDelta(a1, theta) + KroneckerDelta(a2, theta) - p1 - p2"
+    res = solve_lp(model(objective=Objective("expression", expression=expr)))
+    assert res.value == pytest.approx(2.0, abs=1e-9)
+    assert res.revenue == pytest.approx(0.0, abs=1e-9)
+    for t in res.interim_payment:
+        assert np.max(np.abs(t)) <= 1e-9

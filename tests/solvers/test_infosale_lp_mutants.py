@@ -110,6 +110,9 @@ def test_no_solution_messages():
     assert e.status is Status.TIME_LIMIT
     assert "the LP was stopped by the time limit (2.5 s) before an optimum; " in str(e)
     assert "raise [solver] time_limit or use fewer grid cells" in str(e)
+    # a limit set through the solver's own options is not known here: no number, no crash
+    e = no_solution(Status.TIME_LIMIT, "the LP")
+    assert "the LP was stopped by the time limit before an optimum; " in str(e)
     e = no_solution(Status.ITERATION_LIMIT, "the LP")
     assert e.status is Status.ITERATION_LIMIT
     assert str(e).endswith("the LP reached the solver's iteration limit")

@@ -364,9 +364,11 @@ def no_solution(status: Status, what: str, *, time_limit: float | None = None) -
             f"{what} is unbounded; revenue needs participation or bounded payments",
         )
     if status is Status.TIME_LIMIT:
+        # the limit may come from the solver's own options, unknown here
+        limit = "" if time_limit is None else f" ({time_limit:g} s)"
         return SolverError(
             status,
-            f"{what} was stopped by the time limit ({time_limit:g} s) before an optimum; "
+            f"{what} was stopped by the time limit{limit} before an optimum; "
             "raise [solver] time_limit or use fewer grid cells",
         )
     if status is Status.ITERATION_LIMIT:

@@ -8,6 +8,8 @@ buyer; truthfulness 2 (m - 1) = 4 adjacent pairs or m (m - 1) = 6 global pairs p
 participation m = 3 per buyer.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 import scipy.sparse as sps
@@ -39,7 +41,6 @@ def test_sizes_and_blocks():
         "participation": slice(38, 44),
     }
     assert [int(t) for t in lp.t_offset] == [72, 75]
-    assert [r.tolist() for r in lp.obedience_rows] == [list(range(6))] * 2
 
 
 def test_families_switch_off_and_global_pairs():
@@ -109,7 +110,7 @@ def test_no_solution_messages():
     e = no_solution(Status.TIME_LIMIT, "the LP", time_limit=2.5)
     assert e.status is Status.TIME_LIMIT
     assert "the LP was stopped by the time limit (2.5 s) before an optimum; " in str(e)
-    assert "raise [solver] time_limit or use fewer grid cells" in str(e)
+    assert str(e).endswith("; raise [solver] time_limit or use fewer grid cells")
     # a limit set through the solver's own options is not known here: no number, no crash
     e = no_solution(Status.TIME_LIMIT, "the LP")
     assert "the LP was stopped by the time limit before an optimum; " in str(e)
@@ -224,7 +225,6 @@ def test_a_buyer_with_one_action_has_no_obedience_rows():
     for a2, th in np.ndindex(2, 2):
         p[1, 0, a2, th] = float(a2 == th)
     lp = build_lp(create("table", payoffs=p, cells=3))
-    assert [r.tolist() for r in lp.obedience_rows] == [[], list(range(6))]
     assert lp.blocks["obedience"].stop - lp.blocks["obedience"].start == 6
 
 
@@ -357,3 +357,234 @@ def test_an_objective_that_charges_payments_keeps_them_at_zero():
     assert res.revenue == pytest.approx(0.0, abs=1e-9)
     for t in res.interim_payment:
         assert np.max(np.abs(t)) <= 1e-9
+
+
+def _one(v=1):
+    from datamech.models.distributions import Discrete
+
+    return Discrete([v], [1])
+
+
+def _guess_three(reward=2.0):
+    """Two buyers guess one of 3 states with 3 actions: pi_i = reward * 1{a_i = theta}."""
+    p = np.zeros((2, 3, 3, 3))
+    for a1, a2, th in np.ndindex(3, 3, 3):
+        p[0, a1, a2, th] = reward * (a1 == th)
+        p[1, a1, a2, th] = reward * (a2 == th)
+    return create("table", payoffs=p, prior=[1 / 3] * 3, buyers=[_one(), _one()], cells=1)
+
+
+def test_obedience_rows_of_three_actions_at_full_revelation():
+    # one cell per buyer, rows ordered (cell, recommended x, deviation y != x).  Under
+    # full revelation (recommend theta to both) row (x, y) is
+    # P(theta = x) * (pi(x; x) - pi(y; x)) = 1/3 * (2 - 0) = 2/3 for each of the
+    # 3 * 2 rows of each buyer; with a row index off, two rows would merge.
+    m = _guess_three()
+    lay = layout(m)
+    lp = build_lp(m, lay)
+    assert lay.n_act == 9 and lp.blocks["obedience"] == slice(3, 15)
+    x = np.zeros(lp.A.shape[1])
+    for th in range(3):
+        a = 3 * th + th  # the profile (theta, theta)
+        assert (lay.act_index[0][a], lay.act_index[1][a]) == (th, th)
+        x[th * lay.n_cells * lay.n_act + a] = 1.0
+    rows = lp.A[lp.blocks["obedience"]] @ x
+    assert rows == pytest.approx(np.full(12, 2 / 3), abs=1e-15)
+    # a garbled rule, recommending 0 to buyer 1 in every state, buyer 2 truthfully:
+    # (x = 0, y): 1/3 * (2 - 0) [theta = 0] + 1/3 * (0 - 2) [theta = y] = 0; x = 1, 2: none
+    x[:] = 0.0
+    for th in range(3):
+        x[th * lay.n_act + 3 * 0 + th] = 1.0
+    rows = lp.A[lp.blocks["obedience"]] @ x
+    assert rows[:6] == pytest.approx([0, 0, 0, 0, 0, 0], abs=1e-15)
+    assert rows[6:] == pytest.approx(np.full(6, 2 / 3), abs=1e-15)
+
+
+def test_obedience_weighs_payoff_differences():
+    # buyer 1 earns 1 for guessing state 1, 3 for state 0 (equal prior, one type, no
+    # payments in the objective P(a_1 = 1)).  Recommending 1 in state 1 always and in
+    # state 0 with probability q is obeyed iff 1/2 * 1 >= q/2 * 3, so q = 1/3 and
+    # P(a_1 = 1) = (1 + 1/3) / 2 = 2/3.
+    from datamech.models.infosale import Objective
+    from datamech.solvers.infosale import solve_lp
+
+    p = np.zeros((2, 2, 2, 2))
+    for a1, a2, th in np.ndindex(2, 2, 2):
+        p[0, a1, a2, th] = (a1 == th) * (1.0 if th == 1 else 3.0)
+        p[1, a1, a2, th] = float(a2 == th)
+    goal = Objective("expression", expression="KroneckerDelta(a1, 1)")
+    m = create("table", payoffs=p, buyers=[_one(), _one()], cells=1, objective=goal)
+    res = solve_lp(m)
+    assert res.value == pytest.approx(2 / 3, abs=1e-9)
+
+
+def test_general_utility_participation_in_utility_units():
+    # u_i = v_i 1{a_i = theta} + 1/2 1{a_i = 0} with v_i = 2: without information the
+    # buyer plays 0 and gets 2 * 1/2 + 1/2 = 3/2, the outside option (already in
+    # utility units, not multiplied by v); full revelation gives 2 + 1/2 * 1/2 = 9/4 >= 3/2
+    from datamech.models.infosale import Game, Objective
+    from datamech.solvers.infosale import solve_lp
+
+    p = _guess_the_state_game()
+    goal = Objective(
+        "expression", expression="KroneckerDelta(a1, theta) + KroneckerDelta(a2, theta)"
+    )
+    m = create("table", payoffs=p, buyers=[_one(2), _one(2)], cells=1, objective=goal)
+
+    def u(i, a, theta, v):
+        return v[i] * (a[i] == theta) + 0.5 * (a[i] == 0)
+
+    res = solve_lp(m.replace(game=Game(p, utility=u)))
+    assert res.value == pytest.approx(2.0, abs=1e-9)
+    assert [np.asarray(k).tolist() for k in res.outside_option] == [[1.5], [1.5]]
+    # without participation no outside option is computed for a general game
+    free = dataclasses.replace(m.constraints, participation=False)
+    res = solve_lp(m.replace(game=Game(p, utility=u), constraints=free))
+    assert res.outside_option == [None, None]
+
+
+def test_function_objective_defaults_to_no_payments():
+    # g = v_1 1{a_1 = theta}: full revelation is obedient, so the value is E[v_1] over
+    # buyer 1's type grid; payments carry weight 0 unless payment_weights says otherwise
+    from datamech.models.infosale import Objective
+    from datamech.solvers.infosale import solve_lp
+
+    f = Objective("expression", function=lambda a, th, v: v[0] * float(a[0] == th))
+    m = model(objective=f)
+    v, q = m.type_grid(0)
+    res = solve_lp(m)
+    assert res.value == pytest.approx(float(np.dot(q, v)), abs=1e-9)
+
+
+def test_an_expression_may_name_fewer_payments_than_buyers():
+    # "+ p1" in a two-buyer game: payment weights (1, 0), the same LP as a function
+    # objective with payment_weights (1, 0)
+    from datamech.models.infosale import Objective
+    from datamech.solvers.infosale import solve_lp
+
+    e = solve_lp(
+        model(objective=Objective("expression", expression="KroneckerDelta(a1, theta) + p1"))
+    )
+    f = Objective(
+        "expression", function=lambda a, th, v: float(a[0] == th), payment_weights=(1.0, 0.0)
+    )
+    assert e.value == pytest.approx(solve_lp(model(objective=f)).value, abs=1e-9)
+    assert e.value > 1.0  # buyer 1 pays for the information
+
+
+def test_a_function_objective_that_charges_payments_keeps_them_at_zero():
+    from datamech.models.infosale import Objective
+    from datamech.solvers.infosale import solve_lp
+
+    f = Objective(
+        "expression",
+        function=lambda a, th, v: float(a[0] == th) + float(a[1] == th),
+        payment_weights=(-1.0, -1.0),
+    )
+    res = solve_lp(model(objective=f))
+    assert res.value == pytest.approx(2.0, abs=1e-9)
+    assert res.revenue == pytest.approx(0.0, abs=1e-9)
+
+
+def test_revenue_without_truthfulness_extracts_everything():
+    # with no truthfulness constraint every type pays its whole surplus over the
+    # outside option: interim utility = v K for each type, and revenue = the LP's value
+    from datamech.solvers.infosale import solve_lp
+
+    res = solve_lp(model(truthfulness=False))
+    assert res.revenue == pytest.approx(res.value, abs=1e-9)
+    for i in range(2):
+        want = np.asarray(res.type_values[i]) * res.outside_option[i]
+        assert np.asarray(res.interim_utility[i]) == pytest.approx(want, abs=1e-9)
+    # truthful payments are lower: the same model with truthfulness earns less
+    assert solve_lp(model()).revenue < res.revenue - 1e-3
+
+
+def test_results_report_outside_options_and_duals_by_type():
+    from datamech.solvers.infosale import solve_lp
+
+    res = solve_lp(model(outside_option=0.25))
+    assert [type(k) for k in res.outside_option] == [float, float]
+    assert res.outside_option == [0.25, 0.25]
+    assert solve_lp(model(obedience=False)).obedience_duals is None
+
+
+class _Relabelled(Runner):
+    """The real HiGHS runner, with the main solve's status and duals replaced."""
+
+    def __init__(self, status=None, duals=None):
+        super().__init__("highspy", "HIGHS", None)
+        object.__setattr__(self, "new_status", status)
+        object.__setattr__(self, "new_duals", duals)
+
+    def solve(self, lp, *, feasibility=False, what="the infosale LP"):
+        status, x, duals, value = super().solve(lp, feasibility=feasibility, what=what)
+        if not feasibility:
+            status = self.new_status or status
+            duals = duals if self.new_duals is None else self.new_duals(lp)
+        return status, x, duals, value
+
+
+def test_inaccurate_solutions_keep_their_status_and_advice(monkeypatch):
+    res = _solve_with(monkeypatch, _Relabelled(status=Status.OPTIMAL_INACCURATE))
+    assert res.status == "optimal_inaccurate"
+    assert res.advice == inaccurate_advice(Status.OPTIMAL_INACCURATE)
+
+
+def test_obedience_duals_of_three_buyers_are_read_at_their_own_rows(monkeypatch):
+    # duals planted as the row numbers: buyer i's (cell k, x, y) dual is row
+    # 6 i + 2 k + (x, y = 1 - x) of the obedience block (3 cells, 2 actions each)
+    from datamech.solvers.infosale import lp as lp_module
+
+    p = np.zeros((3, 2, 2, 2, 2))
+    for a1, a2, a3, th in np.ndindex(2, 2, 2, 2):
+        x = [a1 == th, a2 == th, a3 == th]
+        for i in range(3):
+            p[i, a1, a2, a3, th] = x[i] - 0.25 * sum(x[j] for j in range(3) if j != i)
+    fake = _Relabelled(duals=lambda lp: np.arange(lp.A.shape[0], dtype=float))
+    monkeypatch.setattr(lp_module, "runner", lambda *a, **k: fake)
+    res = lp_module.solve_lp(create("table", payoffs=p, cells=3))
+    start = 2 * 27  # the simplex rows before: 2 states x 27 joint cells
+    for i in range(3):
+        d = np.asarray(res.obedience_duals[i])
+        for k in range(3):
+            assert d[k, 0, 1] == start + 6 * i + 2 * k
+            assert d[k, 1, 0] == start + 6 * i + 2 * k + 1
+
+
+class _InfeasibleTogether(_Planted):
+    """Infeasible as soon as obedience and truthfulness are both in the LP."""
+
+    def solve(self, lp, *, feasibility=False, what="the infosale LP"):
+        self.calls.append(feasibility)
+        if {"obedience", "truthfulness"} <= set(lp.blocks):
+            return Status.INFEASIBLE, None, None, None
+        return Status.OPTIMAL, np.zeros(lp.A.shape[1]), None, 0.0
+
+
+def test_diagnosis_adds_families_one_by_one(monkeypatch):
+    # families are added cumulatively: obedience alone and truthfulness alone are
+    # feasible, together they are not, so the culprit named is truthfulness
+    fake = _InfeasibleTogether(Status.INFEASIBLE)
+    with pytest.raises(SolverError) as e:
+        _solve_with(monkeypatch, fake)
+    assert e.value.status is Status.INFEASIBLE and e.value.family == "truthfulness"
+    assert fake.calls == [False, True, True, True]  # main, simplex, + obedience, + truthfulness
+
+
+def test_the_time_limit_reaches_the_runner(monkeypatch):
+    from datamech.solvers.infosale import lp as lp_module
+
+    seen = []
+    real = lp_module.runner
+    monkeypatch.setattr(lp_module, "runner", lambda *a, **k: seen.append(a) or real(*a, **k))
+    lp_module.solve_lp(model(), time_limit=7.5)
+    assert seen == [("highspy", None, 7.5)]
+
+
+def test_size_guard_names_the_backend():
+    from datamech.solvers.infosale import solve_lp
+
+    with pytest.raises(ModelError) as e:
+        solve_lp(create("competition", alpha=0.5, cells=100_000))
+    assert "highspy)" in str(e.value)

@@ -120,7 +120,6 @@ def build_lp(
     N = lay.n_sigma + n_t
     th, c, a = _grids(lay)
     blocks_A, lo, up, names = [], [], [], []
-    obedience_rows: list[np.ndarray] = []
 
     def add(name, mat, lower, upper):
         blocks_A.append(sps.csr_matrix(mat))
@@ -150,7 +149,6 @@ def build_lp(
         for i in range(lay.n):
             Ai = lay.actions[i]
             if Ai < 2:
-                obedience_rows.append(np.zeros(0, dtype=int))
                 continue
             w = lay.conditional_weight(i)[th, c]
             x = lay.act_index[i][a]
@@ -172,7 +170,6 @@ def build_lp(
                 shape=(n_rows, N),
             )
             mats.append(mat)
-            obedience_rows.append(np.arange(n_rows))
         if mats:
             add("obedience", sps.vstack(mats), 0.0, INF)
 
@@ -327,7 +324,6 @@ def build_lp(
         t_offset=t_off,
         n_sigma=lay.n_sigma,
         outside_option=[k if k is None or np.ndim(k) == 0 else np.asarray(k) for k in K],
-        obedience_rows=obedience_rows,
     )
 
 
@@ -501,12 +497,8 @@ def lp_result(
                 )
                 @ x[: lay.n_sigma]
             )
-            K = (
-                lp.outside_option[i]
-                if lp.outside_option[i] is not None
-                else outside_option(model, i)
-            )
-            t.append(bottom_up_payments(lay.values[i], share, float(K)))
+            # build_lp stores the outside option of every buyer of a linear game
+            t.append(bottom_up_payments(lay.values[i], share, float(lp.outside_option[i])))
     ob_duals = None
     if "obedience" in lp.blocks:
         ob_duals = []

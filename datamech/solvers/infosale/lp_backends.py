@@ -10,7 +10,7 @@ the objective value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sps
@@ -41,7 +41,6 @@ class LPData:
     t_offset: list[int]
     n_sigma: int
     outside_option: list
-    obedience_rows: list[np.ndarray] = field(default_factory=list)
 
     @property
     def n_cols(self) -> int:

@@ -1,4 +1,5 @@
-"""Model files of kind ``bilateral`` (seed 003 §4, read by :mod:`datamech.models.bilateral`)."""
+"""Model files of kind ``bilateral`` (Deng et al., Section 4, read by
+:mod:`datamech.models.bilateral`)."""
 
 from __future__ import annotations
 
@@ -25,10 +26,10 @@ BILATERAL = ModelFile(
     title="Bilateral data trade",
     summary="one buyer and one seller with private value and cost; first and second best",
     meaning="One buyer (value v ~ F^B, utility v x^α) and one seller (unit cost c ~ F^S, "
-    "cost c x) trade x units of data (spec 003 §4); α = 1, or good = \"indivisible\", is "
-    "the classic indivisible good with x in [0, 1].  `dm.solve` gives the first best, the "
-    "second best (λ* by root search on the budget surplus, Lagrangian ironing) and the "
-    "mechanisms asked for, with payments at the profiles given.",
+    "cost c x) trade x units of data (Deng et al., Section 4); α = 1, or good = "
+    "\"indivisible\", is the classic indivisible good with x in [0, 1].  `dm.solve` gives "
+    "the first best, the second best (λ* by root search on the budget surplus, Lagrangian "
+    "ironing) and the mechanisms asked for, with payments at the profiles given.",
     root=Table(
         (
             Key(

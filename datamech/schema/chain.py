@@ -1,6 +1,7 @@
 """Model files of kind ``chain``: the resale chain with discrete values and its continuous
-form (seed 000; read by :mod:`datamech.models.chain` and
-:mod:`datamech.models.chain_continuous`, which the key ``support`` selects)."""
+form ("Incentivizing Data Trading via Profit Reallocation"; read by
+:mod:`datamech.models.chain` and :mod:`datamech.models.chain_continuous`, which the key
+``support`` selects)."""
 
 from __future__ import annotations
 
@@ -41,11 +42,12 @@ CHAIN = ModelFile(
     title="Resale chain (discrete values)",
     summary="resale chain with profit reallocation: valuations on a finite grid",
     meaning="Players 0..n sit on a chain; in trade i player i-1 posts a price to player i, "
-    "who buys or not (seed 000, Def 2.4).  Valuations are Markov on a finite grid W: the "
-    "law of v_i given v_{i-1} = W[k] is row k of the transition matrix of trade i "
-    "(Assumption 2.1).  A reallocation matrix t shares each price with earlier players.  "
-    "`dm.solve` finds the equilibrium of Eq. (9) exactly (fast DP or Algorithms 1-3) or "
-    "the welfare-optimal reallocation (OPT: evolution, enumerate, mip).",
+    "who buys or not (\"Incentivizing Data Trading via Profit Reallocation\", Def 2.4).  "
+    "Valuations are Markov on a finite grid W: the law of v_i given v_{i-1} = W[k] is row k "
+    "of the transition matrix of trade i (Assumption 2.1).  A reallocation matrix t shares "
+    "each price with earlier players.  `dm.solve` finds the equilibrium of Eq. (9) exactly "
+    "(fast DP or Algorithms 1-3) or the welfare-optimal reallocation (OPT: evolution, "
+    "enumerate, mip).",
     root=Table(
         (
             Key(
@@ -96,11 +98,11 @@ CHAIN_CONTINUOUS = ModelFile(
     kind="chain",
     title="Resale chain (continuous values)",
     summary='resale chain with values on an interval (kind "chain" with a support): the FPTAS',
-    meaning="The resale chain with valuations on an interval [L0, H0] (seed 000, Section "
-    "3.3): v_0 is known and v_i given v_{i-1} = w has a conditional density (a kernel) "
-    "that is K0-log-Lipschitz in w (Def 3.7).  A file of kind chain with a `support` is "
-    "this form; `dm.solve` runs Algorithm 4 (the FPTAS, method fptas) and estimates the ε "
-    "achieved on a finer grid.",
+    meaning="The resale chain with valuations on an interval [L0, H0] (\"Incentivizing "
+    "Data Trading via Profit Reallocation\", Section 3.3): v_0 is known and v_i given "
+    "v_{i-1} = w has a conditional density (a kernel) that is K0-log-Lipschitz in w "
+    "(Def 3.7).  A file of kind chain with a `support` is this form; `dm.solve` runs "
+    "Algorithm 4 (the FPTAS, method fptas) and estimates the ε achieved on a finer grid.",
     root=Table(
         (
             Key(

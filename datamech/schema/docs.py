@@ -33,8 +33,8 @@ SHARED: tuple[tuple[str, str, Tagged, str], ...] = (
         LAWS,
         "The laws of private types (values, costs) wherever a file draws one: `[[buyers]]` "
         "of offline and online, `[buyer]` and `[seller]` of bilateral, `[buyer]` / "
-        "`[[buyers]]` of infosale, `[[agents]]` of mechanism (spec 003 §2.1, "
-        "`datamech.models.distributions`).  A law is a table with `family` and its "
+        "`[[buyers]]` of infosale, `[[agents]]` of mechanism "
+        "(`datamech.models.distributions`).  A law is a table with `family` and its "
         'parameters.  Numbers are ints, floats or exact `"p/q"` strings; types, bounds '
         "and scales lie in [0, 1e12].",
     ),
@@ -43,15 +43,17 @@ SHARED: tuple[tuple[str, str, Tagged, str], ...] = (
         "psp-valuations",
         VALUATIONS,
         "The buyers' valuations θ_i(z) of the data z they get (kind psp, "
-        "`[buyers.valuation]`; spec 002 §1.4, `datamech.models.psp_valuations`): concave, "
-        "nondecreasing, θ(0) = 0.  Parameters lie in [0, 1e9].",
+        "`[buyers.valuation]`; the PSP draft, Definition 1.2, "
+        "`datamech.models.psp_valuations`): concave, nondecreasing, θ(0) = 0.  Parameters "
+        "lie in [0, 1e9].",
     ),
     (
         "Chain kernels",
         "chain-kernels",
         KERNELS,
         "The conditional laws f_i(v | w) of the continuous resale chain (`model.kernel`; "
-        "seed 000 §3.3, `datamech.models.chain_continuous`), on the support [L0, H0].",
+        '"Incentivizing Data Trading via Profit Reallocation", Section 3.3, '
+        "`datamech.models.chain_continuous`), on the support [L0, H0].",
     ),
 )
 #: How each shared family's example sits in a file.

@@ -1,13 +1,14 @@
 """The shared families, declared once: type laws, PSP valuations, chain kernels.
 
-* :data:`LAWS` -- the type laws of :mod:`datamech.models.distributions` (spec 003 §2.1),
+* :data:`LAWS` -- the type laws of :mod:`datamech.models.distributions`,
   read wherever a buyer's type, a seller's cost or an agent's value is drawn
   (``[[buyers]]`` of offline/online, ``[buyer]``/``[seller]`` of bilateral,
   ``[buyer]``/``[[buyers]]`` of infosale, ``[[agents]]`` of mechanism).
 * :data:`VALUATIONS` -- the PSP buyers' valuations θ_i of
-  :mod:`datamech.models.psp_valuations` (spec 002 §1.4).
+  :mod:`datamech.models.psp_valuations` (the PSP draft, Definition 1.2).
 * :data:`KERNELS` -- the conditional laws of the continuous resale chain,
-  :mod:`datamech.models.chain_continuous` (seed 000 §3.3, Def 3.7).
+  :mod:`datamech.models.chain_continuous` ("Incentivizing Data Trading via Profit
+  Reallocation", Section 3.3, Def 3.7).
 
 The documented ranges (the constants below) are those of the readers
 (:mod:`datamech.models.distributions.reading`, :data:`datamech.models.psp_valuations.MAX_VALUE`);
@@ -61,7 +62,7 @@ _UNIFORM = Table(
             example=1),
     ),
     meaning="U[low, high]: F(v) = (v - low)/(high - low); virtual value φ(v) = 2v - high, "
-    "virtual cost 2c - low (spec S4).",
+    "virtual cost 2c - low (Myerson 1981).",
     example={"family": "uniform", "low": 0, "high": 1},
 )  # fmt: skip
 _EXPONENTIAL = Table(
@@ -84,7 +85,7 @@ _EXPONENTIAL = Table(
         ),
     ),
     meaning="Exp(rate) shifted by low, optionally truncated at high: φ(v) = v - 1/rate, "
-    "and on [low, high] φ(v) = v - (1 - e^{-rate (high - v)})/rate (spec S4).",
+    "and on [low, high] φ(v) = v - (1 - e^{-rate (high - v)})/rate (Myerson 1981).",
     example={"family": "exponential", "rate": 1},
 )
 _PARETO = Table(
@@ -99,8 +100,8 @@ _PARETO = Table(
         ),
         Key("scale", _SCALE, "lower end of the support", default=1, symbol="m"),
     ),
-    meaning="Pareto: F(v) = 1 - (scale/v)^shape on [scale, ∞); φ(v) = v (1 - 1/shape) (S4). "
-    "E[V^p] is finite iff p < shape (G15).",
+    meaning="Pareto: F(v) = 1 - (scale/v)^shape on [scale, ∞); φ(v) = v (1 - 1/shape) "
+    "(Myerson 1981).  E[V^p] is finite iff p < shape.",
     example={"family": "pareto", "shape": 3, "scale": 1},
 )
 _POWER = Table(
@@ -115,7 +116,7 @@ _POWER = Table(
         ),
     ),
     meaning="Power law on [0, 1]: F(v) = v^shape; φ(v) = v (1 + 1/s) - v^{1-s}/s, virtual "
-    "cost c (1 + 1/s) (S4).",
+    "cost c (1 + 1/s) (Myerson 1981).",
     example={"family": "power", "shape": 2},
 )
 _TER = Table(
@@ -132,8 +133,8 @@ _TER = Table(
         Key("scale", _SCALE, "the revenue level, scale < high", symbol="1/n"),
     ),
     meaning="Truncated equal revenue: F(v) = max{0, 1 - scale/v} on [0, H), F = 1 at H; "
-    "φ^ir = H with probability scale/H and 0 otherwise (spec §2.1 rule 3; the instances "
-    "of Theorems 3.3 and 3.6 with scale = 1/n).",
+    "φ^ir = H with probability scale/H and 0 otherwise (Deng et al., Appendix B.3; the "
+    "instances of Theorems 3.3 and 3.6 with scale = 1/n).",
     exactly_one=(("n", "scale"),),
     example={"family": "truncated_equal_revenue", "n": 2, "high": 4},
 )
@@ -159,7 +160,7 @@ _DISCRETE = Table(
     ),
     meaning="A finite law.  Exact (rational arithmetic throughout) when every entry of both "
     'lists is an integer or a "p/q" string; a float anywhere makes it a float law.  '
-    "Virtual values are the slopes of the piecewise-linear revenue curve (spec §2.1 rule 2).",
+    "Virtual values are the slopes of the piecewise-linear revenue curve.",
     example={"family": "discrete", "values": [1, 2, 3], "probs": ["3/5", "1/10", "3/10"]},
 )
 _EXPRESSION = Table(
@@ -227,7 +228,7 @@ _MIXTURE = Table(
         ),
     ),
     meaning="A finite mixture Σ_k w_k F_k of the other families, ironed numerically on the "
-    "union of the components' price grids and atoms (spec §2.1 rules 1 and 3).",
+    "union of the components' price grids and atoms.",
     example={
         "family": "mixture",
         "weights": [0.5, 0.5],
@@ -255,7 +256,7 @@ _QUADRATIC = Table(
             symbol="q̄_i", example=100),
     ),
     meaning="Lazar-Semret quadratic θ(z) = κ z (q̄ - z/2) for z <= q̄, κ q̄²/2 after; "
-    "θ'(z) = κ (q̄ - z)^+, elastic with γ = κ (spec §1.4).",
+    "θ'(z) = κ (q̄ - z)^+, elastic with γ = κ (the PSP draft, Definition 1.2).",
     example={"family": "quadratic", "kappa": 0.01, "qbar": 100},
 )  # fmt: skip
 _LOG = Table(
@@ -264,7 +265,7 @@ _LOG = Table(
         Key("a", _PSP_POSITIVE, "offset", required=True, symbol="a", example=1),
     ),
     meaning="θ(z) = w log(1 + z/a), θ'(z) = w/(a + z); elastic on [0, D] with "
-    "γ = w/(a + D)² (spec §1.4).",
+    "γ = w/(a + D)² (the PSP draft, Definition 1.2).",
     example={"family": "log", "w": 2, "a": 1},
 )
 _PIECEWISE = Table(
@@ -297,8 +298,8 @@ _LINEAR_CAPPED = Table(
         Key("cap", _PSP_POSITIVE, "the need: nothing is worth more beyond it", required=True,
             symbol="D_i", example=40),
     ),
-    meaning="θ(z) = price · min(z, cap): a constant marginal value up to a need (the draft's "
-    "worked example, spec §1.4 and E5); not elastic.",
+    meaning="θ(z) = price · min(z, cap): a constant marginal value up to a need (the PSP "
+    "draft's worked example, Section 3.4.4); not elastic.",
     example={"family": "linear_capped", "price": 1.2, "cap": 40},
 )  # fmt: skip
 

@@ -1,4 +1,4 @@
-"""Model files of kind ``infosale`` (seed 004, read by :mod:`datamech.models.infosale`)."""
+"""Model files of kind ``infosale`` (Nouripour 2021, read by :mod:`datamech.models.infosale`)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ _GRID = Table(
         Key("upper", _MAGNITUDE, "explicit upper end for unbounded supports (overrides "
             "tail)"),
     ),
-    meaning="How continuous type laws are discretized (spec §3.1).",
+    meaning="How continuous type laws are discretized.",
 )  # fmt: skip
 _OBJECTIVE = Table(
     (
@@ -80,7 +80,7 @@ _CONSTRAINTS = Table(
         Key("outside_option", _MAGNITUDE, "a fixed outside option instead of the worst case "
             "K_i (its own LP)", symbol="K_i"),
     ),
-    meaning="Constraint families of the general LP (spec §3.2).",
+    meaning="Constraint families of the general LP (Nouripour, Section 3.1).",
 )  # fmt: skip
 
 INFOSALE = ModelFile(
@@ -90,7 +90,7 @@ INFOSALE = ModelFile(
     summary="a seller recommends actions to buyers who compete in a game (obedience LP)",
     meaning="A monopolist who observes the state θ sells action recommendations to n "
     "buyers with private types v_i who then play a game with payoffs v_i π_i(a; θ) "
-    "(seed 004, spec §1).  The seller chooses a recommendation rule σ(a | θ, v) and "
+    "(Nouripour, Chapter 2).  The seller chooses a recommendation rule σ(a | θ, v) and "
     "interim payments subject to obedience, truthfulness and participation; `dm.solve` "
     "solves the LP on a type grid (or the reduced LP, the greedy algorithm, or the closed "
     "forms of Props 4-8 for Example 3).",

@@ -1,5 +1,5 @@
-"""Model files of kinds ``offline`` and ``online`` (seed 003, read by
-:mod:`datamech.models.scaling`)."""
+"""Model files of kinds ``offline`` and ``online`` (Deng et al., Sections 2 and 3,
+read by :mod:`datamech.models.scaling`)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ OFFLINE = ModelFile(
     summary="buyers with values v x^α share one production; the optimal offline mechanism",
     meaning="n buyers with independent types v_i ~ F_i value x units of data at v_i x^α; "
     "the seller produces D at cost c D and every served buyer gets all of it.  The optimum "
-    "(Theorem 2.2 / A.1, spec 003 §2) pools the buyers with ironed virtual value r_i = "
+    "(Deng et al., Theorem 2.2 / A.1) pools the buyers with ironed virtual value r_i = "
     "(φ_i^ir(v_i))_+ > 0 at D* = ((α/c) Σ r_i)^{1/(1-α)}; `dm.solve` returns the "
     "allocation, DSIC payments and the expected profit (exact for discrete types).",
     root=Table(
@@ -73,10 +73,10 @@ ONLINE = ModelFile(
     title="Selling data online (scaling-law values)",
     summary="buyers arrive one by one; optimal, two-stage, greedy or non-adaptive mechanism",
     meaning="The buyers of kind offline arrive in order 1..n and are served on arrival "
-    "(spec 003 §3): the production level only grows.  The mechanism is the optimal online "
-    "one (Proposition 3.1, a dynamic program), the two-stage Algorithm 1 (threshold δ), "
-    "the greedy one or the non-adaptive one (Theorems 3.2-3.6); results report its profit "
-    "beside ONL and OFFL.",
+    "(Deng et al., Section 3): the production level only grows.  The mechanism is the "
+    "optimal online one (Proposition 3.1, a dynamic program), the two-stage Algorithm 1 "
+    "(threshold δ), the greedy one or the non-adaptive one (Theorems 3.2-3.6); results "
+    "report its profit beside ONL and OFFL.",
     root=Table(
         (
             Key(
@@ -90,7 +90,7 @@ ONLINE = ModelFile(
                         Key(
                             "mechanism",
                             Choice(ONLINE_MECHANISMS),
-                            "the online mechanism (spec §3)",
+                            "the online mechanism (Deng et al., Section 3)",
                             default="optimal",
                         ),
                         Key(
@@ -105,7 +105,7 @@ ONLINE = ModelFile(
                             "allocate",
                             Choice(ALLOCATE),
                             "greedy: give a served buyer its own level x^MG (own) or the "
-                            "current level D_i (all) (G17)",
+                            "current level D_i (all)",
                             default="own",
                             note='other than "own" with mechanism = "greedy" only',
                         ),

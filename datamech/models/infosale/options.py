@@ -23,10 +23,10 @@ BACKENDS = ("highspy", "cvxpy")
 OPTIONS = OptionSet(
     "infosale",
     {
-        "lp": "the general obedience-constrained LP of spec §3.2 (any finite game, n >= 1)",
-        "reduced": "the reduced LP in the marginals h_1, h_2 (Example 3, two buyers, §3.3)",
-        "greedy": "the exact greedy of §3.3 (Example 3, two buyers; no LP solver)",
-        "closed-form": "Props 4-8 evaluated (Example 3, continuous i.i.d. types, E1-E25)",
+        "lp": "the general obedience-constrained LP (any finite game, n >= 1)",
+        "reduced": "the reduced LP in the marginals h_1, h_2 (Example 3, two buyers; Nouripour, Proposition 3 and Lemma 1)",
+        "greedy": "the exact greedy (Example 3, two buyers; no LP solver)",
+        "closed-form": "Props 4-8 evaluated (Example 3, continuous i.i.d. types)",
     },
     (
         Option(
@@ -56,7 +56,7 @@ OPTIONS = OptionSet(
             "monotone",
             "bool",
             None,
-            "add pi~_i non-decreasing to the reduced LP (Prop 2; E17); default: when a "
+            "add pi~_i non-decreasing to the reduced LP (Nouripour, Proposition 2); default: when a "
             "buyer's discrete virtual values decrease somewhere (a non-regular grid law)",
             methods=("reduced",),
         ),

@@ -3,7 +3,7 @@
 Three methods compute the second best (the headline of every bilateral result):
 
 * ``lagrangian``: lambda* by a monotone root search on the budget surplus B(lambda),
-  ironing the whole Lagrangian weight (eq. (9), spec G13-G14);
+  ironing the whole Lagrangian weight (Deng et al., eq. (9));
 * ``program``: the DSIC program on type grids (cvxpy; Clarabel for the scaling model's
   power cones, HiGHS for the indivisible good's LP), whose budget dual is lambda*;
 * ``bic``: the BIC program on type grids.  The indivisible good's is an LP (global); the
@@ -52,7 +52,7 @@ __all__ = [
 
 METHODS = {
     "lagrangian": "lambda* by root search on the budget surplus B(lambda), Lagrangian "
-    "ironing (eq. (9), G13-G14)",
+    "ironing (Deng et al., eq. (9))",
     "program": "the DSIC program on type grids in cvxpy (Clarabel; HiGHS LP for the "
     "indivisible good); lambda* is the budget dual",
     "bic": "the BIC program on type grids: the indivisible good's LP (global), or the "

@@ -1,6 +1,6 @@
-"""Solvers for selling information to competing buyers (seed 004, spec info-sale.md).
+"""Solvers for selling information to competing buyers (Nouripour 2021).
 
-* :func:`solve_lp`: the general LP of spec §3.2 (any finite game; highspy or cvxpy).
+* :func:`solve_lp`: the general LP (any finite game; highspy or cvxpy).
 * :class:`InfoSaleLP`: the same LP kept alive for sweeps (prior, outside option,
   revenue/welfare mix, new types) with warm-started highspy or a DPP cvxpy problem.
 * :func:`solve_reduced` / :func:`solve_greedy`: the n = 2 Example 3 reduction (§3.3).

@@ -23,10 +23,10 @@ RATIOS = ("welfare", "time", "all")
 OPTIONS = OptionSet(
     "psp",
     methods={
-        "dynamics": "PSP truthful ε-best-reply dynamics on the local auctions (spec §2.7-2.8), "
+        "dynamics": "PSP truthful ε-best-reply dynamics on the local auctions (Lazar-Semret), "
         "then the independent 2ε-Nash check",
         "draft": "the draft's own rules: opt-out split and seller progressive allocation "
-        "(spec §2.6)",
+        "(the PSP draft, Section 3.4)",
     },
     options=(
         Option(

@@ -38,7 +38,7 @@ OFFLINE_OPTIONS = OptionSet(
             "check",
             "bool",
             True,
-            "report the payment-identity, IR and monotonicity checks (spec §2.4)",
+            "report the payment-identity, IR and monotonicity checks",
             methods=_EVALUATIONS,
         ),
         Option(

@@ -152,7 +152,10 @@ def mutmut_config(target: Target) -> dict[str, object]:
     """The ``[tool.mutmut]`` table for one target."""
     selection = [t for t in target.tests if (ROOT / t.split("::")[0]).exists()]
     if target.doctests:
-        selection.append(target.path)
+        # the module's doctests, but not those of mutmut's copies of each function (one
+        # per mutant, docstring included): they test the same mutant again, hundreds
+        # of times over for a long function
+        selection += [target.path, "-k", "not __mutmut_"]
     for test in target.deselect:
         selection += ["--deselect", test]
     return {

@@ -339,3 +339,276 @@ def test_first_best_feasible_up_to_a_relative_tolerance(monkeypatch, b0, regime)
     assert r.budget_at_zero == b0 * r.first_best
     if regime == "interior":
         assert r.lambda_star == pytest.approx(0.5, abs=1e-9)
+
+
+def test_buyer_tail_of_a_continuous_buyer():
+    # v ~ U[0, 1], phi = 2v - 1, Lagrangian weight at lambda = 1: N = 3v - 1.
+    # t = -1: {N > 0} = {v > 1/3}: P = 2/3, E[v; .] = (1 - 1/9)/2 = 4/9,
+    #   E[phi; .] = sig (1 - F(sig)) = 2/9, E[N; .] = 4/9 + 2/9 = 2/3;
+    # t = 1/2: {v >= 1/2}: 1/2, 3/8, 1/4, 5/8;  t = 5: nothing.
+    from datamech.solvers.bilateral.core import buyer_tail
+
+    side = _side(Uniform(0, 1), "buyer")
+    rule = Rule.lagrangian(1.0)
+    got = buyer_tail(side, side.weight(rule.aB, rule.bB), np.array([-1.0, 0.5, 5.0]), rule)
+    want = [[2 / 3, 1 / 2, 0], [4 / 9, 3 / 8, 0], [2 / 9, 1 / 4, 0], [2 / 3, 5 / 8, 0]]
+    for g, w in zip(got, want, strict=True):
+        assert g == pytest.approx(w, abs=1e-14)
+    # t below the bottom: the whole support, sig = lo
+    got = buyer_tail(side, side.weight(1.0, 0.0), np.array([-5.0]), FIRST_BEST)
+    assert [float(g[0]) for g in got] == pytest.approx([1.0, 0.5, 0.0, 0.5], abs=1e-15)
+
+
+def test_indivisible_continuous_buyer_discrete_seller_by_hand():
+    # v ~ U[0, 1]; c in {1/4, 1/2} with 1/2 each (phi^S = 1/4, 3/4); lambda = 1:
+    # N = 3v - 1, D = (1/2, 5/4): trade iff v >= 1/2 (c = 1/4), v >= 3/4 (c = 1/2).
+    # GFT = 1/2 int_{1/2}^1 (v - 1/4) + 1/2 int_{3/4}^1 (v - 1/2) = 1/8 + 3/64 = 11/64
+    # B = 1/2 int_{1/2}^1 (2v - 5/4) + 1/2 int_{3/4}^1 (2v - 7/4) = 1/16 + 0
+    # U = 1/2 int_{1/2}^1 (3v - 3/2) + 1/2 int_{3/4}^1 (3v - 9/4) = 3/16 + 3/64 = 15/64
+    seller = Discrete([F(1, 4), F(1, 2)], HALF)
+    inst = instance(Uniform(0, 1), seller, good="indivisible")
+    got = evaluate(inst, Rule.lagrangian(1.0))
+    assert got == pytest.approx((11 / 64, 1 / 16, 15 / 64), abs=1e-14)
+
+
+def test_de_rule_drops_nodes_that_round_onto_an_end():
+    # on a piece of length 1e-290 the outermost nodes' distance to the left end
+    # underflows to 0: such nodes would sit exactly at the end where c^{-(k-1)} is
+    # infinite, and are dropped; overflow of exp in the far tails raises no warning
+    import warnings
+
+    from datamech.solvers.bilateral.core import _de_rule
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x, w = _de_rule([0.0, 1e-290])
+        assert np.all((x > 0) & (x <= 1e-290))
+        assert w.sum() == pytest.approx(1e-290, rel=1e-12)
+        x, w = _de_rule([0.0, 1.0, np.inf])
+        assert np.all(np.isfinite(x) & np.isfinite(w))
+
+
+def test_w_returns_floats_for_exact_input():
+    got = W(np.array([F(2), F(4)]), np.array([F(1), F(2)]), F(1, 2))
+    assert got.dtype == np.float64 and got.tolist() == [1.0, 2.0]
+
+
+def test_buyer_tail_leaves_out_a_zero_weight():
+    # B12's weight phi = (0, 2): the type with N = 0 does not trade (N > 0 is required)
+    from datamech.solvers.bilateral.core import buyer_tail
+
+    side = _side(B12, "buyer")
+    rule = Rule(0.0, 1.0, 1.0, 0.0)
+    got = buyer_tail(side, side.weight(0.0, 1.0), np.array([-1.0, 0.0]), rule)
+    assert [g.tolist() for g in got] == [[0.5, 0.5], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]
+
+
+# ------------------------------------------------------------ results and their fields
+def test_second_best_result_fields():
+    from datamech.solvers.bilateral.core import law_summary
+
+    r = second_best(Uniform(0, 1), Uniform(0, 1), good="indivisible")
+    assert (r.method, r.solver, r.good, r.regime) == (
+        "lagrangian",
+        "brentq",
+        "indivisible",
+        "interior",
+    )
+    assert r.alpha == 1 and (r.tie_weight, r.tie_tol) == (1.0, 0.0)
+    assert r.buyer == law_summary(Uniform(0, 1)) == {"family": "uniform", "low": 0, "high": 1}
+    assert r.seller == law_summary(Uniform(0, 1))
+    assert 0 < r.seconds < 60
+    # lambda* = 1/2 to the root search's tolerance, not just to brentq's default 2e-12
+    assert abs(r.lambda_star - 0.5) < 1e-13
+    assert r.iterations > 0
+    fb = second_best(B12, S0, good="indivisible")  # B(0) >= 0: nothing to search
+    assert (fb.regime, fb.iterations, fb.lambda_star) == ("first_best_feasible", 0, 0.0)
+
+
+def test_first_best_result_fields():
+    from datamech.solvers.bilateral.core import law_summary
+
+    r = first_best(Uniform(0, 1), Uniform(0, 1), good="indivisible")
+    assert (r.method, r.good, r.exact, r.alpha) == ("quadrature", "indivisible", None, 1)
+    assert r.buyer == law_summary(Uniform(0, 1)) and 0 < r.seconds < 60
+    assert first_best(B12, S12, good="indivisible").method == "sum"  # two discrete laws
+    s = Uniform(1, 2, where="seller")
+    m = first_best(Uniform(0, 1), s, F(1, 2))  # (1/4) E[v^2] E[1/c] = ln(2)/12
+    assert (m.method, m.exact, m.alpha, m.good) == ("moments", None, F(1, 2), "scaling")
+    assert m.gains_from_trade == pytest.approx(np.log(2) / 12, rel=1e-14)
+    assert m.seller == law_summary(s)
+    # an exact buyer with a continuous seller: the moments are not both exact
+    mixed = first_best(B12, s, F(1, 2))
+    assert (mixed.method, mixed.exact) == ("moments", None)
+    # alpha = 2/3 (k = 3): FB = (1/3)(2/3)^2 E[v^3] E[c^-2] = (4/27)(9/2)(5/8) = 5/12
+    e = first_best(B12, S12, F(2, 3))
+    assert (e.method, e.exact) == ("exact", F(5, 12))
+
+
+def test_law_summary_keeps_up_to_64_atoms():
+    from datamech.solvers.bilateral.core import law_summary
+
+    d64 = Discrete(list(range(1, 65)), [F(1, 64)] * 64)
+    assert law_summary(d64) == d64.params()
+    d65 = Discrete(list(range(1, 66)), [F(1, 65)] * 65)
+    assert law_summary(d65) == {"family": "discrete", "atoms": 65, "support": [1, 65]}
+
+
+def test_sides_store_floats_and_follow_their_role():
+    from datamech.models.distributions import Mixture, Power
+
+    side = _side(B124, "buyer")  # Fractions in, float arrays inside
+    for arr in (side.values, side.probs, side.phis, side.phi(np.array([F(3, 2)]))):
+        assert arr.dtype == np.float64
+    assert side.weight(1.0, 0.0)(np.array([F(2)])).dtype == np.float64
+    # Power(1/2) has a nonmonotone virtual value but a monotone virtual cost
+    law = Power(F(1, 2))
+    assert not _side(law, "buyer").continuous
+    assert instance(
+        Uniform(0, 1), Power(F(1, 2), where="seller"), good="indivisible"
+    ).seller.continuous
+    # an irregular buyer is rounded *down* to its ladder: 1/2 at 1, and the mass of
+    # [2 + k/4096, 2 + (k+1)/4096) at its left end, k = 0..4095 (3 itself has none)
+    mix = Mixture([Discrete([1], [1]), Uniform(2, 3)], [0.5, 0.5])
+    b = _side(mix, "buyer")
+    assert b.values.tolist() == [1.0] + [2 + k / 4096 for k in range(4096)]
+    assert b.probs[1:] == pytest.approx(np.full(4096, 1 / 8192), rel=1e-9)
+
+
+def test_threshold_u_on_a_step_function():
+    # fun = floor(4 u) / 4 on U[0, 1]: first quantile with fun >= 1/2 is 1/2, with > 1/2 3/4
+    side = _side(Uniform(0, 1), "buyer")
+
+    def step(x):
+        return np.floor(4 * np.asarray(x)) / 4
+
+    assert side.threshold_u(step, np.array([0.5]), strict=False) == pytest.approx([0.5], abs=1e-15)
+    assert side.threshold_u(step, np.array([0.5]), strict=True) == pytest.approx([0.75], abs=1e-15)
+
+
+def test_broker_leaves_out_a_buyer_whose_weight_is_zero():
+    # broker weights: N = phi^B = (0, 2) on B12, D = phi^S = (0, 3) on S0; trade needs
+    # N >= D and N > 0, so only (v, c) = (2, 0) trades (probability 1/4):
+    # GFT = 1/4 * 2, B = 1/4 * (2 - 0), U = 1/4 * (2 - 0)
+    got = evaluate(instance(B12, S0, good="indivisible"), BROKER)
+    assert got == pytest.approx((0.5, 0.5, 0.5), abs=1e-15)
+
+
+def test_posted_price_with_an_unbounded_continuous_buyer():
+    # v ~ Exp(1), c ~ U[0, 1], p = 1/2: E[v; v >= p] P(c <= p) - P(v >= p) E[c; c <= p]
+    # = (3/2) e^{-1/2} (1/2) - e^{-1/2} (1/8) = (5/8) e^{-1/2}; no warning on the way
+    import warnings
+
+    from datamech.models.distributions import Exponential
+    from datamech.solvers.bilateral.mechanisms import posted_price_gft
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = posted_price_gft(Exponential(1.0), Uniform(0, 1), 0.5)
+    assert got == pytest.approx(5 / 8 * np.exp(-0.5), rel=1e-12)
+
+
+def test_indivisible_first_best_with_an_unbounded_buyer():
+    # E[(v - c)_+] for v ~ Exp(1), c ~ U[0, 1]: E[(v - c)_+ | c] = e^{-c}, so 1 - 1/e
+    from datamech.models.distributions import Exponential
+
+    r = first_best(Exponential(1.0), Uniform(0, 1), good="indivisible")
+    assert r.gains_from_trade == pytest.approx(1 - np.exp(-1), rel=1e-12)
+
+
+# ------------------------------------------------------------ planted budget surpluses
+def _planted_lagrangian(monkeypatch, budget):
+    """core.evaluate with B(lambda) = budget(lambda) for the Lagrangian weight rules
+    (a_B = a_S = 1, b = lambda); every other rule (the broker) evaluated for real.
+    Returns the list of lambdas asked for."""
+    from datamech.solvers.bilateral import core
+
+    real = core.evaluate
+    asked = []
+
+    def fake(inst, r):
+        g, b, u = real(inst, r)
+        if r.aB == 1 and r.aS == 1 and r.bB == r.bS:
+            asked.append(r.bB)
+            return g, budget(r.bB), u
+        return g, b, u
+
+    monkeypatch.setattr(core, "evaluate", fake)
+    return asked
+
+
+def test_the_bracket_grows_until_the_budget_is_positive(monkeypatch):
+    # B(lambda) = lambda - 5: B(1) < 0, B(4) < 0, B(16) > 0, root 5.  iterations counts
+    # every B evaluation of the search: the bracket's growth and Brent's calls, i.e. all
+    # Lagrangian evaluations but B(0) (first best, made twice), B(1) and the final one
+    asked = _planted_lagrangian(monkeypatch, lambda lam: lam - 5.0)
+    r = second_best(Uniform(0, 1), Uniform(0, 1), good="indivisible")
+    assert r.regime == "interior"
+    assert abs(r.lambda_star - 5.0) < 1e-13
+    assert asked[:5] == [0.0, 0.0, 1.0, 4.0, 16.0]
+    assert r.iterations == len(asked) - 4
+
+
+def test_a_budget_that_stays_negative_is_a_solver_error(monkeypatch):
+    from datamech import SolverError
+    from datamech.status import Status
+
+    _planted_lagrangian(monkeypatch, lambda lam: -1.0)  # while the broker's B > 0
+    with pytest.raises(SolverError) as e:
+        second_best(Uniform(0, 1), Uniform(0, 1), good="indivisible")
+    assert e.value.status is Status.SOLVER_ERROR
+    assert str(e.value) == (
+        "solver status 'solver_error': the budget surplus stays negative for every lambda"
+    )
+
+
+def test_a_root_search_that_fails_is_a_solver_error(monkeypatch):
+    from types import SimpleNamespace
+
+    from datamech import SolverError
+    from datamech.solvers.bilateral import core
+    from datamech.status import Status
+
+    def fail(*a, **k):
+        raise RuntimeError("Failed to converge after 100 iterations")
+
+    monkeypatch.setattr(core, "optimize", SimpleNamespace(brentq=fail))
+    with pytest.raises(SolverError) as e:
+        second_best(Uniform(0, 1), Uniform(0, 1), good="indivisible")
+    assert e.value.status is Status.SOLVER_ERROR
+    assert str(e.value) == (
+        "solver status 'solver_error': root search on B(lambda): Failed to converge after "
+        "100 iterations"
+    )
+
+
+def test_no_trade_threshold_is_relative_to_the_first_best(monkeypatch):
+    # the broker's surplus 2e-13 is above 1e-13 * FB = 1.7e-14: a root is searched
+    _planted(monkeypatch, BROKER, lambda g, b: 2e-13)
+    r = second_best(Uniform(0, 1), Uniform(0, 1), good="indivisible")
+    assert r.regime == "interior" and abs(r.lambda_star - 0.5) < 1e-12
+
+
+def test_xtol_error_text():
+    with pytest.raises(ModelError) as e:
+        second_best(B12, S12, good="indivisible", xtol=2)
+    assert (e.value.field, e.value.problem) == ("xtol", "must be a number in (0, 1), got 2")
+
+
+def test_non_finite_integrals_are_an_error(monkeypatch):
+    from datamech import SolverError
+    from datamech.solvers.bilateral import core
+
+    monkeypatch.setattr(core, "_evaluate_scaling", lambda inst, rule: (np.inf, 0.0, 0.0))
+    with pytest.raises(SolverError) as e:
+        evaluate(instance(Uniform(1, 2), Uniform(1, 2), F(1, 2)), FIRST_BEST)
+    assert str(e.value) == (
+        "solver status 'solver_error': the bilateral integrals (GFT, B) are not finite in floating point for these laws "
+        "at k = 2; rescale the types (the model is homogeneous of degree one in (v, c)) "
+        "or narrow their range"
+    )
+
+
+def test_programs_get_the_good(monkeypatch):
+    r = second_best(B12, S12, good="indivisible", method="program")
+    assert r.good == "indivisible"

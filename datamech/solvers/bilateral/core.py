@@ -128,7 +128,15 @@ class Side:
     def weight(self, a: float, b: float):
         """The (ironed) weight as a vectorized function of the type."""
         if self.continuous:
-            return lambda x: a * np.asarray(x, float) + b * self.phi(x)
+
+            def n(x):
+                # a term with coefficient 0 is left out: 0 * inf (x or phi at the top of an
+                # unbounded support, where bisection in quantile space may land) is nan
+                x = np.asarray(x, dtype=float)
+                out = a * x if a else np.zeros_like(x)
+                return out + b * self.phi(x) if b else out
+
+            return n
         w = self.weight_atoms(a, b)
         return lambda x: w[self._atom(np.asarray(x, dtype=float))]
 
@@ -286,14 +294,14 @@ def seller_head(S: Side, D, t: np.ndarray, rule: Rule):
         strict = np.searchsorted(w, t - rule.tie_tol, side="left")  # w < t - tol
         weak = np.searchsorted(w, t + rule.tie_tol, side="right")  # w <= t + tol
         return tuple(cm[strict] + rule.tie * (cm[weak] - cm[strict]) for cm in cum)
-    u = S.threshold_u(D, t, strict=True)  # first quantile where D > t
-    p = np.clip(u, 0.0, 1.0)
+    # p = P(D(c) <= t): the first quantile where D > t, in (0, 1] (bisection from 1)
+    p = S.threshold_u(D, t, strict=True)
     top = min(S.hi, float(S.quantile(np.nextafter(1.0, 0.0))))  # finite even if hi = inf
-    tau = np.where(u >= 1.0, top, np.where(u <= 0.0, S.lo, S.quantile(np.minimum(p, 0.5))))
-    mid = (u > 0.0) & (u < 1.0)
-    tau[mid] = S.quantile(p[mid])
-    pm = np.where(p > 0, np.asarray(S.dist.partial_mean(S.lo, tau), dtype=float), 0.0)
-    ephi = np.where(p > 0, tau * p, 0.0)  # int_lo^tau (c + F/f) f dc = tau F(tau)
+    tau = np.full(p.shape, top)
+    inner = p < 1.0
+    tau[inner] = S.quantile(p[inner])
+    pm = np.asarray(S.dist.partial_mean(S.lo, tau), dtype=float)
+    ephi = tau * p  # int_lo^tau (c + F/f) f dc = tau F(tau)
     return p, pm, ephi, rule.aS * pm + rule.bS * ephi
 
 
@@ -308,13 +316,15 @@ def buyer_tail(B: Side, N, t: np.ndarray, rule: Rule):
         ]
         idx = np.maximum(np.searchsorted(w, t, side="left"), np.searchsorted(w, 0.0, side="right"))
         return tuple(cm[idx] for cm in cum)
+    # u = P(v < sig), sig the first type with N >= t and N > 0: in (0, 1] (bisection)
     u = B.threshold_u(N, t, strict=False)
     u = np.maximum(u, B.threshold_u(N, np.zeros_like(t), strict=True))
-    p = 1.0 - np.clip(u, 0.0, 1.0)
-    sig = np.where(u <= 0.0, B.lo, B.quantile(np.clip(u, 0.0, 1.0)))
+    p = 1.0 - u
+    sig = B.quantile(u)  # hi where nobody trades (p = 0): those entries are zeroed below
     top = np.full_like(sig, B.hi)
-    pm = np.where(p > 0, np.asarray(B.dist.partial_mean(sig, top), dtype=float), 0.0)
-    ephi = np.where(p > 0, sig * p, 0.0)  # int_sig^hi (v - (1-F)/f) f dv = sig (1 - F(sig))
+    with np.errstate(invalid="ignore"):  # inf - inf, inf * 0 where p = 0 and hi = inf
+        pm = np.where(p > 0, np.asarray(B.dist.partial_mean(sig, top), dtype=float), 0.0)
+        ephi = np.where(p > 0, sig * p, 0.0)  # int_sig^hi (v - (1-F)/f) f dv = sig (1 - F(sig))
     return p, pm, ephi, rule.aB * pm + rule.bB * ephi
 
 
@@ -345,7 +355,7 @@ def _evaluate_indivisible(inst: Instance, rule: Rule) -> tuple[float, float, flo
     kinks += B.threshold_u(N, np.zeros(1), strict=True).tolist()
     if not math.isfinite(B.hi):
         kinks += [1 - 10.0**-j for j in range(1, 15)]
-    pts = np.unique(np.clip(kinks, 0.0, 1.0))
+    pts = np.unique(kinks)  # quantiles in [0, 1]
     edges = []
     for a, b in zip(pts[:-1], pts[1:], strict=True):
         if b - a > 1e-15:

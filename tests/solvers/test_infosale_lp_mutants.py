@@ -588,3 +588,48 @@ def test_size_guard_names_the_backend():
     with pytest.raises(ModelError) as e:
         solve_lp(create("competition", alpha=0.5, cells=100_000))
     assert "highspy)" in str(e.value)
+
+
+def test_truthfulness_rows_skip_a_buyer_with_one_cell_only():
+    # buyer 1 has one type (nothing to misreport), buyer 2 three cells: 2 (3 - 1) = 4
+    # adjacent truthfulness rows, all of buyer 2
+    from datamech.models.distributions import Exponential
+
+    lp = build_lp(create("competition", alpha=0.5, buyers=[_one(), Exponential(1.0)], cells=3))
+    block = lp.blocks["truthfulness"]
+    assert block.stop - block.start == 4
+    t2 = slice(lp.t_offset[1], lp.t_offset[1] + 3)
+    assert np.count_nonzero(lp.A[block][:, t2].toarray()) == 8  # t_k - t_k' per row
+
+
+def test_an_objective_without_payments_reports_revenue_maximizing_payments():
+    # no payment in the objective: the LP's payments are arbitrary, so the result
+    # charges the revenue-maximizing truthful payments of the rule, whose lowest type's
+    # participation binds (interim utility = v_1 K)
+    from datamech.models.infosale import Objective
+    from datamech.solvers.infosale import solve_lp
+
+    goal = Objective(
+        "expression", expression="KroneckerDelta(a1, theta) + KroneckerDelta(a2, theta)"
+    )
+    res = solve_lp(model(objective=goal))
+    assert res.value == pytest.approx(2.0, abs=1e-9)
+    assert res.revenue > 0.05
+    for i in range(2):
+        v_low = res.type_values[i][0]
+        assert res.interim_utility[i][0] == pytest.approx(v_low * res.outside_option[i], abs=1e-9)
+
+
+def test_payments_rewarded_one_for_one_keep_the_lps_payments():
+    # g = p1 + p2 without truthfulness: the LP extracts every type's surplus over its
+    # outside option, more than truthful payments of the same rule would
+    from datamech.models.infosale import Objective
+    from datamech.solvers.infosale import solve_lp
+
+    goal = Objective("expression", expression="p1 + p2")
+    res = solve_lp(model(objective=goal, truthfulness=False))
+    assert res.revenue == pytest.approx(res.value, abs=1e-9)
+    assert res.revenue == pytest.approx(solve_lp(model(truthfulness=False)).revenue, abs=1e-9)
+    for i in range(2):
+        want = np.asarray(res.type_values[i]) * res.outside_option[i]
+        assert np.asarray(res.interim_utility[i]) == pytest.approx(want, abs=1e-9)

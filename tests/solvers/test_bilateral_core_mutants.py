@@ -612,3 +612,63 @@ def test_non_finite_integrals_are_an_error(monkeypatch):
 def test_programs_get_the_good(monkeypatch):
     r = second_best(B12, S12, good="indivisible", method="program")
     assert r.good == "indivisible"
+
+
+# ------------------------------------------------------------ methods, labels, step-ups
+def test_program_methods_take_their_options_and_refuse_others():
+    r = second_best(B12, S12, alpha=F(1, 2), method="bic")
+    assert r.method == "bic" and r.status == "local_optimum"
+    r = second_best(B12, S12, good="indivisible", method="program", solver="clarabel")
+    assert r.solver == "Clarabel"
+    with pytest.raises(ModelError) as e:
+        second_best(B12, S12, good="indivisible", method="program", bogus=1)
+    assert (e.value.field, e.value.problem) == ("bogus", "is not an option of the program method")
+
+
+def test_first_best_method_labels():
+    # one continuous law: quadrature, not a sum over atoms
+    assert first_best(B12, Uniform(0, 1), good="indivisible").method == "quadrature"
+    # every buyer value 0: the closed form E[v^k] E[c^-(k-1)] = 0 is used
+    r = first_best(Discrete([0], [1]), Uniform(1, 2, where="seller"), F(1, 2))
+    assert (r.method, r.gains_from_trade) == ("moments", 0.0)
+
+
+def test_second_best_with_one_continuous_law_has_no_tie_randomization():
+    # v ~ U[0, 1], c in {1/4, 1/2}: B(lambda) is continuous, so no tie weight is needed
+    seller = Discrete([F(1, 4), F(1, 2)], HALF)
+    r = second_best(Uniform(0, 1), seller, good="indivisible")
+    assert r.regime == "interior" and (r.tie_weight, r.tie_tol) == (1.0, 0.0)
+    assert abs(r.budget_surplus) < 1e-10
+
+
+@pytest.mark.parametrize(("lam0", "start", "steps"), [(0.5, 1e-12, 7), (5.0, 1e-11, 8)])
+def test_the_root_is_stepped_up_by_doubling_steps(monkeypatch, lam0, start, steps):
+    # B(lambda) = lambda - lam0 and a root search that stops `start` short of lam0:
+    # steps xtol max(1, root), doubling, until B >= 0: after k steps the root has moved
+    # xtol max(1, root) (2^k - 1); the first k with that >= start is `steps`
+    from types import SimpleNamespace
+
+    from datamech.solvers.bilateral import core
+
+    _planted_lagrangian(monkeypatch, lambda lam: lam - lam0)
+    monkeypatch.setattr(core, "optimize", SimpleNamespace(brentq=lambda *a, **k: lam0 - start))
+    r = second_best(Uniform(0, 1), Uniform(0, 1), good="indivisible", xtol=1e-14)
+    step = 1e-14 * max(1.0, lam0)
+    want = lam0 - start + step * (2**steps - 1)
+    assert step * (2 ** (steps - 1) - 1) < start <= step * (2**steps - 1)
+    assert abs(r.lambda_star - want) < 4 * np.spacing(lam0)
+    assert r.budget_surplus >= 0
+
+
+def test_posted_price_above_an_unbounded_buyer_is_quiet():
+    # p = 50 against v ~ Exp(1): nobody trades (to 1e-20), and the bisection reaching the
+    # top quantile must not warn about 0 * inf
+    import warnings
+
+    from datamech.models.distributions import Exponential
+    from datamech.solvers.bilateral.mechanisms import posted_price_gft
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = posted_price_gft(Exponential(1.0), Discrete([F(1, 2), 1], HALF), 50.0)
+    assert got == pytest.approx(0.0, abs=1e-15)

@@ -30,6 +30,7 @@ seller costs rounded up; error O(1/GRID)).
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from dataclasses import dataclass, field
@@ -542,7 +543,7 @@ def first_best(buyer, seller, alpha=None, good=None) -> FirstBestResult:
         a = float(inst.alpha)
         k = inst.k
         closed = (1 - a) * a ** (k - 1) * float(buyer.moment(k)) * float(seller.moment(-(k - 1)))
-        if math.isfinite(closed) and closed > 0:
+        if math.isfinite(closed):  # >= 0; 0 when every buyer value is 0
             gft = closed
             method = "moments"
         exact = _exact_first_best(buyer, seller, inst.alpha)
@@ -647,6 +648,10 @@ def second_best(
         from . import programs  # the grid programs need cvxpy: imported on demand
 
         fn = programs.second_best_program if method == "program" else programs.second_best_bic
+        accepted = set(inspect.signature(fn).parameters) - {"buyer", "seller", "alpha", "good"}
+        unknown = sorted(set(options) - accepted)
+        if unknown:
+            raise ModelError(unknown[0], f"is not an option of the {method} method")
         return fn(buyer, seller, alpha=alpha, good=good, **options)
     if options:
         raise ModelError(f"{sorted(options)[0]}", "is not an option of the lagrangian method")

@@ -1,10 +1,10 @@
-"""The second best as a DSIC program on type grids (spec §4.3), and the grid result.
+"""The second best as a DSIC program on type grids, and the grid result.
 
 :func:`second_best_program` (cvxpy): ex-post monotone (DSIC) allocations on a grid of
 buyer and seller types (:mod:`.grids`), maximising the gains from trade subject to the
 budget constraint in virtual form (C.2), ``B = E[phi^B x^alpha - phi^S x] >= 0``, whose
 dual value is lambda* of eq. (9).  The scaling model uses ``z = x^alpha`` (concave
-objective, concave budget: spec §4.3); the indivisible good is a linear program.
+objective, concave budget); the indivisible good is a linear program.
 
 :class:`ProgramResult` is what the DSIC and BIC programs (:mod:`.bic`) return.
 
@@ -48,7 +48,7 @@ INACCURATE_ADVICE = (
 
 @dataclass(frozen=True, repr=False)
 class ProgramResult(Result):
-    """Second best on a type grid (spec §4.3), from :func:`second_best_program` or
+    """Second best on a type grid, from :func:`second_best_program` or
     :func:`~.bic.second_best_bic`.
 
     ``z`` is the program's variable on the grid (rows: buyer cells, columns: seller
@@ -247,7 +247,7 @@ def second_best_program(
     *,
     prefix: str = "",
 ) -> ProgramResult:
-    """Second best with ex-post monotone (DSIC) allocations on a type grid (spec §4.3).
+    """Second best with ex-post monotone (DSIC) allocations on a type grid.
 
     Scaling model (``alpha`` in (0, 1)), with z = x^alpha::
 

@@ -1,4 +1,4 @@
-"""Second best of bilateral data trade as mathematical programs on type grids (spec §4.3).
+"""Second best of bilateral data trade as mathematical programs on type grids.
 
 Independent of the Lagrangian root search of :mod:`datamech.solvers.bilateral.core`:
 

@@ -477,3 +477,23 @@ def test_numpy_integers_become_python_integers_in_fractions():
     got = to_fraction(np.int64(2**62))
     assert type(got.numerator) is int
     assert got * 4 == F(2**64)
+
+
+def test_exact_entries_are_still_checked_against_bounds():
+    # Fractions skip the per-entry reader only when there is no bound to check
+    from fractions import Fraction
+
+    exact = np.array([Fraction(1, 2), Fraction(-1, 3)], dtype=object)
+    for kw, bad in (({"low": 0}, 1), ({"high": Fraction(1, 3)}, 0), ({"low": 0, "high": 1}, 1)):
+        with pytest.raises(ModelError) as e:
+            read_array(exact, "probs", **kw)
+        assert e.value.field == f"probs[{bad}]"
+        mixed = ["1/4", exact[0], exact[1]]  # a list with strings takes the checked path
+        with pytest.raises(ModelError) as e:
+            read_array(mixed, "probs", **kw)
+        assert e.value.field == f"probs[{bad + 1}]"
+    # within the bounds they stay exact
+    assert read_array(exact, "x", low=-1, high=1).tolist() == [Fraction(1, 2), Fraction(-1, 3)]
+    # exact=False asks for floats even when every entry is a Fraction
+    got = read_array(exact, "x", exact=False)
+    assert got.dtype == np.float64 and got.tolist() == [0.5, -1 / 3]

@@ -672,3 +672,16 @@ def test_posted_price_above_an_unbounded_buyer_is_quiet():
         warnings.simplefilter("error")
         got = posted_price_gft(Exponential(1.0), Discrete([F(1, 2), 1], HALF), 50.0)
     assert got == pytest.approx(0.0, abs=1e-15)
+
+
+def test_second_best_where_the_budget_is_exactly_balanced_without_ties():
+    # found by a random search: at lambda* (about 0.114) B is exactly 0 with and without
+    # the near-tied pairs, so nothing is randomized (and nothing divides by 0); the
+    # grid LP (exact for discrete laws) agrees
+    b = Discrete([1, 3, 6, 8], [F(5, 18), F(4, 18), F(4, 18), F(5, 18)])
+    s = Discrete([0, 3, 5], [F(2, 8), F(3, 8), F(3, 8)])
+    r = second_best(b, s, good="indivisible")
+    assert r.regime == "interior" and (r.tie_weight, r.tie_tol) == (1.0, 0.0)
+    assert r.budget_surplus == pytest.approx(0.0, abs=1e-12)
+    lp = second_best(b, s, good="indivisible", method="program")
+    assert r.gains_from_trade == pytest.approx(lp.gains_from_trade, abs=1e-7)

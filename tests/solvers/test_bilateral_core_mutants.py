@@ -301,20 +301,32 @@ def test_w_takes_integers_arrays_and_negative_values():
     got = W(np.array([-1, 0, 2, 4]), np.array([1, 1, 2, 4]), 0.5)
     assert got.tolist() == pytest.approx([0.0, 0.0, 0.5, 1.0], rel=1e-15)
     # alpha = 2/3 (k = 3): W = (1/3) (2/3)^2 v^3 / c^2
-    assert W(3.0, 2.0, F(2, 3)) == pytest.approx(4 / 27 * 27 / 4, rel=1e-14)
+    assert W(3.0, 2.0, F(2, 3)) == pytest.approx(1.0, rel=1e-14)  # (1/3)(4/9) 27/4
 
 
-def _planted(monkeypatch, rule, budget):
-    """core.evaluate with the budget surplus of one weight rule replaced."""
+def _plant(monkeypatch, is_target, budget):
+    """core.evaluate with the budget surplus B of the weight rules ``is_target`` accepts
+    replaced by ``budget(rule, gft, B)``; every other rule evaluated for real.  Returns
+    the targeted rules in the order they were asked for."""
     from datamech.solvers.bilateral import core
 
     real = core.evaluate
+    asked = []
 
     def fake(inst, r):
         g, b, u = real(inst, r)
-        return (g, budget(g, b), u) if r == rule else (g, b, u)
+        if not is_target(r):
+            return g, b, u
+        asked.append(r)
+        return g, budget(r, g, b), u
 
     monkeypatch.setattr(core, "evaluate", fake)
+    return asked
+
+
+def _planted(monkeypatch, rule, budget):
+    """B of one weight rule replaced by ``budget(gft, B)``."""
+    return _plant(monkeypatch, lambda r: r == rule, lambda r, g, b: budget(g, b))
 
 
 @pytest.mark.parametrize("broker_budget", [0.0, 1e-13])
@@ -494,18 +506,27 @@ def test_broker_leaves_out_a_buyer_whose_weight_is_zero():
     assert got == pytest.approx((0.5, 0.5, 0.5), abs=1e-15)
 
 
-def test_posted_price_with_an_unbounded_continuous_buyer():
-    # v ~ Exp(1), c ~ U[0, 1], p = 1/2: E[v; v >= p] P(c <= p) - P(v >= p) E[c; c <= p]
-    # = (3/2) e^{-1/2} (1/2) - e^{-1/2} (1/8) = (5/8) e^{-1/2}; no warning on the way
+@pytest.mark.parametrize(
+    ("seller", "price", "want"),
+    [
+        # E[v; v >= p] P(c <= p) - P(v >= p) E[c; c <= p] for v ~ Exp(1), c ~ U[0, 1],
+        # p = 1/2: (3/2) e^{-1/2} (1/2) - e^{-1/2} (1/8) = (5/8) e^{-1/2}
+        (Uniform(0, 1), 0.5, 5 / 8 * np.exp(-0.5)),
+        # p = 50: nobody trades (to 1e-20); the bisection reaches the top quantile, where
+        # a weight with a zero coefficient must not make 0 * inf
+        (Discrete([F(1, 2), 1], HALF), 50.0, 0.0),
+    ],
+)
+def test_posted_price_with_an_unbounded_continuous_buyer(seller, price, want):
     import warnings
 
     from datamech.models.distributions import Exponential
     from datamech.solvers.bilateral.mechanisms import posted_price_gft
 
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        got = posted_price_gft(Exponential(1.0), Uniform(0, 1), 0.5)
-    assert got == pytest.approx(5 / 8 * np.exp(-0.5), rel=1e-12)
+        warnings.simplefilter("error")  # no warning on the way
+        got = posted_price_gft(Exponential(1.0), seller, price)
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-15)
 
 
 def test_indivisible_first_best_with_an_unbounded_buyer():
@@ -518,23 +539,13 @@ def test_indivisible_first_best_with_an_unbounded_buyer():
 
 # ------------------------------------------------------------ planted budget surpluses
 def _planted_lagrangian(monkeypatch, budget):
-    """core.evaluate with B(lambda) = budget(lambda) for the Lagrangian weight rules
-    (a_B = a_S = 1, b = lambda); every other rule (the broker) evaluated for real.
-    Returns the list of lambdas asked for."""
-    from datamech.solvers.bilateral import core
-
-    real = core.evaluate
-    asked = []
-
-    def fake(inst, r):
-        g, b, u = real(inst, r)
-        if r.aB == 1 and r.aS == 1 and r.bB == r.bS:
-            asked.append(r.bB)
-            return g, budget(r.bB), u
-        return g, b, u
-
-    monkeypatch.setattr(core, "evaluate", fake)
-    return asked
+    """B(lambda) = budget(lambda) for the Lagrangian weight rules (a_B = a_S = 1,
+    b = lambda); returns the rules asked for."""
+    return _plant(
+        monkeypatch,
+        lambda r: r.aB == 1 and r.aS == 1 and r.bB == r.bS,
+        lambda r, g, b: budget(r.bB),
+    )
 
 
 def test_the_bracket_grows_until_the_budget_is_positive(monkeypatch):
@@ -545,8 +556,9 @@ def test_the_bracket_grows_until_the_budget_is_positive(monkeypatch):
     r = second_best(Uniform(0, 1), Uniform(0, 1), good="indivisible")
     assert r.regime == "interior"
     assert abs(r.lambda_star - 5.0) < 1e-13
-    assert asked[:5] == [0.0, 0.0, 1.0, 4.0, 16.0]
-    assert r.iterations == len(asked) - 4
+    lams = [rule.bB for rule in asked]
+    assert lams[:5] == [0.0, 0.0, 1.0, 4.0, 16.0]
+    assert r.iterations == len(lams) - 4
 
 
 def test_a_budget_that_stays_negative_is_a_solver_error(monkeypatch):
@@ -609,7 +621,7 @@ def test_non_finite_integrals_are_an_error(monkeypatch):
     )
 
 
-def test_programs_get_the_good(monkeypatch):
+def test_programs_get_the_good():
     r = second_best(B12, S12, good="indivisible", method="program")
     assert r.good == "indivisible"
 
@@ -658,20 +670,6 @@ def test_the_root_is_stepped_up_by_doubling_steps(monkeypatch, lam0, start, step
     assert step * (2 ** (steps - 1) - 1) < start <= step * (2**steps - 1)
     assert abs(r.lambda_star - want) < 4 * np.spacing(lam0)
     assert r.budget_surplus >= 0
-
-
-def test_posted_price_above_an_unbounded_buyer_is_quiet():
-    # p = 50 against v ~ Exp(1): nobody trades (to 1e-20), and the bisection reaching the
-    # top quantile must not warn about 0 * inf
-    import warnings
-
-    from datamech.models.distributions import Exponential
-    from datamech.solvers.bilateral.mechanisms import posted_price_gft
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        got = posted_price_gft(Exponential(1.0), Discrete([F(1, 2), 1], HALF), 50.0)
-    assert got == pytest.approx(0.0, abs=1e-15)
 
 
 def test_second_best_where_the_budget_is_exactly_balanced_without_ties():

@@ -305,12 +305,20 @@ def test_infeasible_with_every_family_feasible_is_unbounded(monkeypatch):
 
 
 # ------------------------------------------------------------ general utility, payments
-def _guess_the_state_game():
-    """pi_i(a; theta) = 1{a_i = theta}: each buyer guesses the state, no competition."""
-    p = np.zeros((2, 2, 2, 2))
-    for a1, a2, th in np.ndindex(2, 2, 2):
-        p[0, a1, a2, th] = a1 == th
-        p[1, a1, a2, th] = a2 == th
+def _one(v=1):
+    from datamech.models.distributions import Discrete
+
+    return Discrete([v], [1])
+
+
+def _guess_game(k=2, rewards=(1.0, 1.0)):
+    """Two buyers guess one of k states with k actions each, no competition:
+    pi_i(a; theta) = r_i(theta) 1{a_i = theta}, r_i a number or one per state."""
+    r = [np.broadcast_to(np.asarray(x, dtype=float), (k,)) for x in rewards]
+    p = np.zeros((2, k, k, k))
+    for a1, a2, th in np.ndindex(k, k, k):
+        p[0, a1, a2, th] = r[0][th] * (a1 == th)
+        p[1, a1, a2, th] = r[1][th] * (a2 == th)
     return p
 
 
@@ -322,12 +330,11 @@ def test_general_utility_enters_obedience(beta, want):
     # beta = 3/2 action 1 is never obeyed, both always play 0 and are right half the
     # time (value 1); for beta = 1/2 full revelation is obedient (value 2).  In the
     # pi-form (Assumption 1) beta would vanish and the value would be 2 for both.
-    from datamech.models.distributions import Discrete
     from datamech.models.infosale import Game, Objective
     from datamech.solvers.infosale import solve_lp
 
-    p = _guess_the_state_game()
-    one = Discrete([1], [1])
+    p = _guess_game()
+    one = _one()
     goal = Objective(
         "expression", expression="KroneckerDelta(a1, theta) + KroneckerDelta(a2, theta)"
     )
@@ -359,19 +366,15 @@ def test_an_objective_that_charges_payments_keeps_them_at_zero():
         assert np.max(np.abs(t)) <= 1e-9
 
 
-def _one(v=1):
-    from datamech.models.distributions import Discrete
-
-    return Discrete([v], [1])
-
-
-def _guess_three(reward=2.0):
-    """Two buyers guess one of 3 states with 3 actions: pi_i = reward * 1{a_i = theta}."""
-    p = np.zeros((2, 3, 3, 3))
-    for a1, a2, th in np.ndindex(3, 3, 3):
-        p[0, a1, a2, th] = reward * (a1 == th)
-        p[1, a1, a2, th] = reward * (a2 == th)
-    return create("table", payoffs=p, prior=[1 / 3] * 3, buyers=[_one(), _one()], cells=1)
+def _guess_three():
+    """3 states and actions, reward 2 for a right guess, equal prior, one type each."""
+    return create(
+        "table",
+        payoffs=_guess_game(3, (2.0, 2.0)),
+        prior=[1 / 3] * 3,
+        buyers=[_one(), _one()],
+        cells=1,
+    )
 
 
 def test_obedience_rows_of_three_actions_at_full_revelation():
@@ -408,10 +411,7 @@ def test_obedience_weighs_payoff_differences():
     from datamech.models.infosale import Objective
     from datamech.solvers.infosale import solve_lp
 
-    p = np.zeros((2, 2, 2, 2))
-    for a1, a2, th in np.ndindex(2, 2, 2):
-        p[0, a1, a2, th] = (a1 == th) * (1.0 if th == 1 else 3.0)
-        p[1, a1, a2, th] = float(a2 == th)
+    p = _guess_game(2, ([3.0, 1.0], 1.0))
     goal = Objective("expression", expression="KroneckerDelta(a1, 1)")
     m = create("table", payoffs=p, buyers=[_one(), _one()], cells=1, objective=goal)
     res = solve_lp(m)
@@ -425,7 +425,7 @@ def test_general_utility_participation_in_utility_units():
     from datamech.models.infosale import Game, Objective
     from datamech.solvers.infosale import solve_lp
 
-    p = _guess_the_state_game()
+    p = _guess_game()
     goal = Objective(
         "expression", expression="KroneckerDelta(a1, theta) + KroneckerDelta(a2, theta)"
     )
